@@ -5,7 +5,7 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # Boost 1.81 (libboost1.81-all-dev): Asio, Beast, JSON, URL.
-find_package(Boost 1.81 EXACT REQUIRED CONFIG COMPONENTS system json url program_options)
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS system json url program_options)
 add_library(canhbao_boost INTERFACE)
 target_link_libraries(canhbao_boost INTERFACE Boost::headers Boost::system Boost::json Boost::url)
 target_compile_definitions(canhbao_boost INTERFACE

@@ -1,0 +1,306 @@
+#include "admin/alert_handlers.hpp"
+
+#include <boost/json.hpp>
+#include <map>
+#include <spdlog/spdlog.h>
+
+#include "admin/alert_json.hpp"
+#include "admin/auth.hpp"
+#include "admin/http_reply.hpp"
+#include "admin/json_reader.hpp"
+#include "admin/merchant_json.hpp"
+#include "server/api_error.hpp"
+#include "server/clock.hpp"
+
+namespace canhbao::admin {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using asio::awaitable;
+
+namespace {
+
+const std::vector<std::string_view>& kAuthorities = kAuthorityRoles;
+constexpr size_t kDefaultListLimit = 50;
+constexpr size_t kMaxListLimit = 500;
+
+struct MatchOutcome {
+  v1::AlertMatches matches;
+  std::map<std::string, std::string> merchant_names;
+};
+
+// Matches the alert against every merchant and product record.
+// NOTE: this loads the whole catalog from Redis per call, which is fine for
+// thousands of records but not for a city-wide catalog; an in-memory index
+// kept in sync on every node replaces it.
+awaitable<MatchOutcome> MatchCatalog(AppContext& app, const v1::Alert& alert) {
+  rules::AlertCriteria criteria = BuildCriteria(alert);
+  store::MerchantStore::Snapshot snapshot = co_await app.merchants->LoadAll();
+  std::vector<rules::MerchantRecord> merchants;
+  std::vector<rules::ProductRecord> products;
+  MatchOutcome outcome;
+  for (size_t i = 0; i < snapshot.merchants.size(); ++i) {
+    merchants.push_back(ToMerchantRecord(snapshot.merchants[i]));
+    outcome.merchant_names[snapshot.merchants[i].id()] = snapshot.merchants[i].name();
+    std::vector<rules::ProductRecord> records = ToProductRecords(snapshot.catalogs[i]);
+    products.insert(products.end(), std::make_move_iterator(records.begin()),
+                    std::make_move_iterator(records.end()));
+  }
+  auto matched = rules::MatchAlert(criteria, merchants, products);
+  if (!matched.ok()) {
+    spdlog::error("alert {}: matching failed: {}", alert.id(), matched.error().message_en);
+    throw ApiError(ErrorCode::kInternal, "rules", matched.error().message_vi,
+                   matched.error().message_en);
+  }
+  for (const rules::MatchRecord& record : matched.value()) {
+    v1::Match* match = outcome.matches.add_matches();
+    match->set_merchant_id(record.merchant_id);
+    match->set_sku(record.sku.value_or(""));
+    for (const std::string& reason : record.reasons) match->add_reasons(reason);
+  }
+  co_return outcome;
+}
+
+struct NoticeState {
+  std::string notice_id;
+  std::string state;
+  std::string acked_at;
+  std::string ack_action;
+};
+
+json::array MatchesToJson(const v1::AlertMatches& matches,
+                          const std::map<std::string, std::string>& merchant_names,
+                          const std::map<std::string, NoticeState>& notices) {
+  json::array out;
+  for (const v1::Match& match : matches.matches()) {
+    json::object item;
+    item["merchant_id"] = match.merchant_id();
+    auto name = merchant_names.find(match.merchant_id());
+    item["merchant_name"] =
+        name == merchant_names.end() ? json::value(nullptr) : json::value(name->second);
+    item["sku"] = match.sku().empty() ? json::value(nullptr) : json::value(match.sku());
+    json::array reasons;
+    for (const std::string& reason : match.reasons()) reasons.emplace_back(reason);
+    item["reasons"] = std::move(reasons);
+    auto notice = notices.find(match.merchant_id());
+    if (notice != notices.end() && !match.sku().empty()) {
+      item["notice_id"] = notice->second.notice_id;
+      item["notice_state"] = notice->second.state;
+      item["acked_at"] = notice->second.acked_at.empty() ? json::value(nullptr)
+                                                         : json::value(notice->second.acked_at);
+      item["ack_action"] = notice->second.ack_action.empty()
+                               ? json::value(nullptr)
+                               : json::value(notice->second.ack_action);
+    } else {
+      item["notice_id"] = nullptr;
+      item["notice_state"] = nullptr;
+      item["acked_at"] = nullptr;
+      item["ack_action"] = nullptr;
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+json::object Reach(const v1::AlertMatches& matches, const v1::Alert& alert) {
+  std::set<std::string> merchants;
+  for (const v1::Match& match : matches.matches()) merchants.insert(match.merchant_id());
+  json::array areas;
+  for (const std::string& area : alert.areas()) areas.emplace_back(area);
+  return {{"merchants", merchants.size()}, {"areas", std::move(areas)}};
+}
+
+std::string ParamId(const RequestContext& context) {
+  const std::string& id = context.params.at(0);
+  if (id.size() > 64) throw NotFound("cảnh báo", "alert", id.substr(0, 64));
+  return id;
+}
+
+awaitable<Response> CreateAlert(AppContext& app, RequestContext& context) {
+  v1::ApiKey author = co_await Authenticate(*app.keys, context.request, kAuthorities);
+  json::value body = ReadJsonBody(context.request);
+  v1::Alert alert = ParseAlertRequest(body);
+  alert.set_id(NewId('a'));
+  alert.set_state(v1::ALERT_STATE_DRAFT);
+  alert.set_msg_type(v1::MSG_TYPE_ALERT);
+  alert.set_author_key_id(author.id());
+  alert.set_author_name(author.name());
+  alert.set_author_role(author.role());
+  alert.set_created(NowRfc3339());
+
+  MatchOutcome outcome = co_await MatchCatalog(app, alert);
+  co_await app.alerts->CreateDraft(alert, outcome.matches);
+  spdlog::info("alert {}: draft created by key {} ({}), {} matches", alert.id(), author.id(),
+               author.role(), outcome.matches.matches_size());
+
+  json::object out = AlertToJson(alert);
+  out["matches"] = MatchesToJson(outcome.matches, outcome.merchant_names, {});
+  out["reach"] = Reach(outcome.matches, alert);
+  co_return JsonResponse(context.request, http::status::created, out);
+}
+
+awaitable<Response> GetAlert(AppContext& app, RequestContext& context) {
+  std::string id = ParamId(context);
+  std::optional<v1::Alert> alert = co_await app.alerts->Get(id);
+  bool published = alert && alert->seq() != 0;
+  if (alert && !published) {
+    // Drafts are visible to authorities only; anyone else gets 404 as if
+    // the id did not exist.
+    if (BearerToken(context.request).empty()) alert.reset();
+    else co_await Authenticate(*app.keys, context.request, kAuthorities);
+  }
+  if (!alert || (alert->cap_status() != v1::CAP_STATUS_ACTUAL && published &&
+                 BearerToken(context.request).empty())) {
+    throw NotFound("cảnh báo", "alert", id);
+  }
+  co_return JsonResponse(context.request, http::status::ok, AlertToJson(*alert));
+}
+
+awaitable<Response> GetMatches(AppContext& app, RequestContext& context) {
+  co_await Authenticate(*app.keys, context.request, kAuthorities);
+  std::string id = ParamId(context);
+  std::optional<v1::Alert> alert = co_await app.alerts->Get(id);
+  if (!alert) throw NotFound("cảnh báo", "alert", id);
+  v1::AlertMatches matches = co_await app.alerts->GetMatches(id);
+
+  std::map<std::string, std::string> names;
+  for (const v1::Merchant& merchant : co_await app.merchants->List()) {
+    names[merchant.id()] = merchant.name();
+  }
+  std::map<std::string, NoticeState> notice_states;
+  auto notice_ids = co_await app.alerts->GetNoticeIds(id);
+  std::vector<std::string> ids;
+  for (const auto& [merchant, notice] : notice_ids) ids.push_back(notice);
+  for (const v1::Notice& notice : co_await app.notices->GetMany(ids)) {
+    notice_states[notice.merchant_id()] = {notice.id(), NoticeStateName(notice.state()),
+                                           notice.acked_at(), notice.ack_action()};
+  }
+  json::object out;
+  out["alert_id"] = id;
+  out["state"] = StateName(alert->state());
+  out["matches"] = MatchesToJson(matches, names, notice_states);
+  co_return JsonResponse(context.request, http::status::ok, out);
+}
+
+awaitable<Response> PublishAlert(AppContext& app, RequestContext& context) {
+  v1::ApiKey publisher = co_await Authenticate(*app.keys, context.request, kAuthorities);
+  std::string id = ParamId(context);
+  if (!context.request.body().empty()) {
+    json::value body = ReadJsonBody(context.request);
+    ObjectReader reader(body, "", {"confirm_whole_city"});
+    reader.OptionalBool("confirm_whole_city", false);
+  }
+  std::optional<v1::Alert> draft = co_await app.alerts->Get(id);
+  if (!draft) throw NotFound("cảnh báo", "alert", id);
+  if (draft->seq() != 0) {
+    json::object out = AlertToJson(*draft);
+    co_return JsonResponse(context.request, http::status::ok, out);
+  }
+  if (draft->state() != v1::ALERT_STATE_DRAFT && draft->state() != v1::ALERT_STATE_APPROVED) {
+    throw Conflict("state", "Cảnh báo ở trạng thái không thể phát hành",
+                   "The alert is not in a state that can be published");
+  }
+
+  // The catalog may have changed since the draft was made, so the matches
+  // that create notices are computed again now.
+  MatchOutcome outcome = co_await MatchCatalog(app, *draft);
+  std::string sent = NowRfc3339();
+  auto build = [&](uint64_t seq) {
+    store::AlertStore::PublishBatch batch;
+    batch.alert = *draft;
+    batch.alert.set_seq(seq);
+    batch.alert.set_state(v1::ALERT_STATE_PUBLISHED);
+    batch.alert.set_sent(sent);
+    batch.alert.set_sender(publisher.role());
+    batch.matches = outcome.matches;
+    if (CreatesNotices(draft->category()) && draft->cap_status() == v1::CAP_STATUS_ACTUAL) {
+      std::map<std::string, v1::Notice> by_merchant;
+      for (const v1::Match& match : outcome.matches.matches()) {
+        if (match.sku().empty()) continue;  // merchant-record matches create no notice
+        v1::Notice& notice = by_merchant[match.merchant_id()];
+        if (notice.id().empty()) {
+          notice.set_id(NewId('n'));
+          notice.set_merchant_id(match.merchant_id());
+          notice.set_alert_id(id);
+          notice.set_alert_seq(seq);
+          notice.set_state(v1::NOTICE_STATE_OPEN);
+          notice.set_created(sent);
+          *notice.mutable_headline() = draft->headline();
+        }
+        *notice.add_matches() = match;
+      }
+      for (auto& [merchant, notice] : by_merchant) batch.notices.push_back(std::move(notice));
+    }
+    return batch;
+  };
+  store::AlertStore::PublishResult result = co_await app.alerts->Publish(id, build);
+  if (!result.already_published) {
+    spdlog::info("alert {}: published as seq {} by key {} ({})", id, result.seq, publisher.id(),
+                 publisher.role());
+    app.hub->Wake();
+  }
+  std::optional<v1::Alert> published = co_await app.alerts->Get(id);
+  if (!published) throw NotFound("cảnh báo", "alert", id);
+  co_return JsonResponse(context.request, http::status::ok, AlertToJson(*published));
+}
+
+awaitable<Response> ListAlerts(AppContext& app, RequestContext& context) {
+  uint64_t limit = QueryNumber(context, "limit", kMaxListLimit).value_or(kDefaultListLimit);
+  if (limit == 0) throw InvalidField("limit", "phải từ 1 đến 500", "must be between 1 and 500");
+  uint64_t since = QueryNumber(context, "since", UINT64_MAX / 2).value_or(0);
+  uint64_t before = QueryNumber(context, "before", UINT64_MAX / 2).value_or(0);
+  std::optional<std::string> category = context.Query("category");
+  v1::Category wanted = v1::CATEGORY_UNSPECIFIED;
+  if (category) {
+    wanted = CategoryFromName(*category);
+    if (wanted == v1::CATEGORY_UNSPECIFIED) {
+      throw InvalidField("category", "loại cảnh báo không hợp lệ", "unknown category");
+    }
+  }
+  std::optional<std::string> ward = context.Query("ward");
+
+  // Filters apply after reading, so read in pages until the answer is full
+  // or the log is exhausted.
+  json::array items;
+  uint64_t cursor = before;
+  bool exhausted = false;
+  while (items.size() < limit && !exhausted) {
+    std::vector<v1::Alert> page = co_await app.alerts->ListPublished(since, cursor, kMaxListLimit);
+    exhausted = page.size() < kMaxListLimit;
+    for (const v1::Alert& alert : page) {
+      cursor = alert.seq();
+      if (alert.cap_status() != v1::CAP_STATUS_ACTUAL) continue;
+      if (alert.state() != v1::ALERT_STATE_PUBLISHED) continue;
+      if (category && alert.category() != wanted) continue;
+      if (ward) {
+        bool in_area = false;
+        for (const std::string& area : alert.areas()) in_area |= area == "all" || area == *ward;
+        if (!in_area) continue;
+      }
+      items.push_back(AlertToJson(alert));
+      if (items.size() == limit) break;
+    }
+  }
+  json::object out;
+  out["alerts"] = std::move(items);
+  bool more = !exhausted || out["alerts"].as_array().size() == limit;
+  out["next_before"] = more && cursor > 1 ? json::value(cursor) : json::value(nullptr);
+  co_return JsonResponse(context.request, http::status::ok, out);
+}
+
+}  // namespace
+
+void AddAlertRoutes(Router& router, AppContext& app) {
+  router.Add(http::verb::post, "/v1/alerts",
+             [&app](RequestContext& c) { return CreateAlert(app, c); });
+  router.Add(http::verb::get, "/v1/alerts", [&app](RequestContext& c) { return ListAlerts(app, c); });
+  router.Add(http::verb::get, "/v1/alerts/{}",
+             [&app](RequestContext& c) { return GetAlert(app, c); });
+  router.Add(http::verb::get, "/v1/alerts/{}/matches",
+             [&app](RequestContext& c) { return GetMatches(app, c); });
+  router.Add(http::verb::post, "/v1/alerts/{}/publish",
+             [&app](RequestContext& c) { return PublishAlert(app, c); });
+}
+
+}  // namespace canhbao::admin

@@ -1,0 +1,28 @@
+#pragma once
+
+// What request handlers share: the settings, the stores and the hub. Owned
+// by the Service; handlers hold a reference for the service's lifetime.
+
+#include <memory>
+
+#include "notify/hub.hpp"
+#include "server/config.hpp"
+#include "store/alert_store.hpp"
+#include "store/key_store.hpp"
+#include "store/merchant_store.hpp"
+#include "store/notice_store.hpp"
+#include "store/redis_client.hpp"
+
+namespace canhbao::admin {
+
+struct AppContext {
+  Config config;
+  std::shared_ptr<store::RedisClient> redis;
+  std::shared_ptr<store::KeyStore> keys;
+  std::shared_ptr<store::AlertStore> alerts;
+  std::shared_ptr<store::MerchantStore> merchants;
+  std::shared_ptr<store::NoticeStore> notices;
+  std::shared_ptr<notify::Hub> hub;
+};
+
+}  // namespace canhbao::admin

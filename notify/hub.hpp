@@ -1,0 +1,134 @@
+#pragma once
+
+// The fan-out hub of one node. It follows the alert log and the notice log
+// in Redis (woken by Pub/Sub, polled as a safety net), keeps the newest
+// entries in memory, and hands each new entry to every matching subscriber
+// as one shared, immutable, already-serialized message.
+//
+// Ordering: entries are dispatched in log order under the hub's lock, and
+// Subscribe replays the backlog under the same lock before registering, so
+// a subscriber sees every entry after its `since` exactly once, in order.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "canhbao.pb.h"
+#include "store/alert_store.hpp"
+#include "store/notice_store.hpp"
+
+namespace canhbao::notify {
+
+using Message = std::shared_ptr<const std::string>;
+
+// A receiver of messages, implemented by a WebSocket session.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // Called with the hub's lock held, from any thread: must only queue the
+  // message and return, never block or call back into the hub.
+  virtual void Deliver(const Message& message) = 0;
+};
+
+// What a connection receives.
+struct Subscription {
+  std::weak_ptr<Subscriber> subscriber;
+  // Bit (1 << category) for each subscribed v1::Category.
+  uint32_t category_mask = 0;
+  // Subscribed ward codes; empty means every ward.
+  std::vector<std::string> wards;
+  // Set for a merchant connection: its notices are delivered too.
+  std::string merchant_id;
+  // Entries at or below these numbers were already seen by the client.
+  uint64_t after_seq = 0;
+  uint64_t after_notice_seq = 0;
+};
+
+uint32_t AllCategories();
+
+class Hub {
+ public:
+  struct Options {
+    size_t replay_window = 100000;
+    std::chrono::milliseconds follow_interval{1000};
+  };
+
+  Hub(boost::asio::any_io_executor executor, std::shared_ptr<store::AlertStore> alerts,
+      std::shared_ptr<store::NoticeStore> notices, Options options);
+
+  // Follows the logs until the executor stops. Start it once.
+  boost::asio::awaitable<void> Run();
+  // Asks the follower to read the logs now; any thread.
+  void Wake();
+
+  struct SubscribeResult {
+    // Set when the client's `since` is older than the replay window: the
+    // client must reload through GET /v1/alerts. The subscription still
+    // starts, from the oldest entry kept.
+    std::optional<uint64_t> resync_oldest_seq;
+    uint64_t last_seq = 0;
+  };
+  // Replays the entries after `subscription.after_seq` (and, for a
+  // merchant, after `after_notice_seq`) through Deliver, then registers the
+  // subscription for live entries. Any thread.
+  SubscribeResult Subscribe(uint64_t connection_id, Subscription subscription);
+  void Unsubscribe(uint64_t connection_id);
+
+  // True once the follower has read the logs up to date and its last read
+  // succeeded.
+  bool IsFollowing() const { return following_.load(); }
+  uint64_t last_seq() const { return last_seq_.load(); }
+  size_t subscriber_count() const;
+  uint64_t deliveries() const { return deliveries_.load(); }
+
+ private:
+  struct AlertEntry {
+    uint64_t seq;
+    uint32_t category_bit;
+    bool whole_city;
+    std::vector<std::string> areas;
+    Message message;
+  };
+  struct NoticeEntry {
+    uint64_t notice_seq;
+    std::string merchant_id;
+    Message message;
+  };
+
+  boost::asio::awaitable<void> CatchUp();
+  static bool Wants(const Subscription& subscription, const AlertEntry& entry);
+  void DispatchAlert(AlertEntry entry);
+  void DispatchNotice(NoticeEntry entry);
+
+  boost::asio::any_io_executor executor_;
+  std::shared_ptr<store::AlertStore> alerts_;
+  std::shared_ptr<store::NoticeStore> notices_;
+  Options options_;
+  boost::asio::steady_timer wake_timer_;
+
+  mutable std::mutex mutex_;
+  std::deque<AlertEntry> alert_window_;
+  std::deque<NoticeEntry> notice_window_;
+  std::unordered_map<uint64_t, Subscription> subscriptions_;
+  // The oldest sequence number the window could hold: entries before it
+  // were never loaded (or dropped) and need a resync.
+  uint64_t oldest_seq_ = 1;
+  uint64_t oldest_notice_seq_ = 1;
+
+  std::atomic<uint64_t> last_seq_{0};
+  std::atomic<uint64_t> last_notice_seq_{0};
+  std::atomic<bool> following_{false};
+  std::atomic<bool> loaded_{false};
+  std::atomic<uint64_t> deliveries_{0};
+};
+
+}  // namespace canhbao::notify

@@ -1,0 +1,208 @@
+// canhbao: one binary with subcommands (serve, key create, key revoke).
+
+#include <sodium.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "admin/auth.hpp"
+#include "server/config.hpp"
+#include "server/service.hpp"
+#include "store/key_store.hpp"
+#include "store/redis_endpoint.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using canhbao::Config;
+
+constexpr const char* kUsage = R"(canhbao: consumer-protection alerts for Huế
+
+Usage:
+  canhbao serve [settings]
+  canhbao key create --role ROLE --name NAME [--merchant ID] [settings]
+  canhbao key revoke ID [settings]
+  canhbao --help
+
+ROLE is admin, police, market, health, moderator or merchant. `key create`
+prints "id<TAB>key" on one line; the key is shown only this once.
+)";
+
+void SetUpLogging(const Config& config) {
+  auto logger = spdlog::stderr_color_mt("canhbao");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%t] %v");
+}
+
+// Reads "--name value" options of a subcommand from the arguments that were
+// not settings. Throws std::invalid_argument on an unknown option.
+std::map<std::string, std::string> ReadOptions(const std::vector<std::string>& rest, size_t first,
+                                               std::initializer_list<std::string> allowed,
+                                               std::vector<std::string>& positional) {
+  std::map<std::string, std::string> options;
+  for (size_t i = first; i < rest.size(); ++i) {
+    const std::string& arg = rest[i];
+    if (arg.rfind("--", 0) != 0) {
+      positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    if (size_t equals = name.find('='); equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    } else if (i + 1 < rest.size()) {
+      value = rest[++i];
+    } else {
+      throw std::invalid_argument("--" + name + " needs a value");
+    }
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      throw std::invalid_argument("unknown option --" + name);
+    }
+    options[name] = value;
+  }
+  return options;
+}
+
+// Runs `task` against the configured Redis, waiting up to 10 s for the
+// connection. Returns the process exit code.
+template <class Task>
+int WithRedis(const Config& config, Task task) {
+  auto endpoint = canhbao::store::RedisEndpoint::Parse(config.redis);
+  if (!endpoint) {
+    std::cerr << "canhbao: invalid --redis URL '" << config.redis << "'\n";
+    return 2;
+  }
+  asio::io_context io_context;
+  auto redis = canhbao::store::RedisClient::Create(io_context.get_executor(), *endpoint);
+  redis->Start();
+  auto run = [&]() -> asio::awaitable<int> {
+    asio::steady_timer timer(io_context);
+    for (int i = 0; i < 100 && !redis->IsConnected(); ++i) {
+      timer.expires_after(std::chrono::milliseconds(100));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    if (!redis->IsConnected()) {
+      std::cerr << "canhbao: cannot reach Redis at " << endpoint->ToString()
+                << " (set --redis or CANHBAO_REDIS)\n";
+      co_return 1;
+    }
+    int code = co_await task(redis);
+    co_return code;
+  };
+  std::future<int> result = asio::co_spawn(io_context, run(), asio::use_future);
+  std::thread runner([&] { io_context.run(); });
+  int code = 1;
+  try {
+    code = result.get();
+  } catch (const std::exception& e) {
+    std::cerr << "canhbao: " << e.what() << "\n";
+  }
+  redis->Stop();
+  io_context.stop();
+  runner.join();
+  return code;
+}
+
+int KeyCreate(const Config& config, const std::vector<std::string>& rest) {
+  std::vector<std::string> positional;
+  auto options = ReadOptions(rest, 2, {"role", "name", "merchant"}, positional);
+  if (!positional.empty() || !options.count("role") || !options.count("name")) {
+    std::cerr << "usage: canhbao key create --role ROLE --name NAME [--merchant ID]\n";
+    return 2;
+  }
+  std::string role = options["role"];
+  if (!canhbao::admin::IsRole(role)) {
+    std::cerr << "canhbao: unknown role '" << role
+              << "' (admin, police, market, health, moderator, merchant)\n";
+    return 2;
+  }
+  std::string merchant = options.count("merchant") ? options["merchant"] : "";
+  if ((role == "merchant") != !merchant.empty()) {
+    std::cerr << "canhbao: --merchant is required for, and only for, the merchant role\n";
+    return 2;
+  }
+  return WithRedis(config, [&](std::shared_ptr<canhbao::store::RedisClient> redis)
+                               -> asio::awaitable<int> {
+    canhbao::store::KeyStore keys(redis);
+    canhbao::admin::NewKey key = canhbao::admin::MakeKey(role, options["name"], merchant);
+    co_await keys.Create(key.record);
+    std::cout << key.record.id() << '\t' << key.secret << std::endl;
+    co_return 0;
+  });
+}
+
+int KeyRevoke(const Config& config, const std::vector<std::string>& rest) {
+  std::vector<std::string> positional;
+  ReadOptions(rest, 2, {}, positional);
+  if (positional.size() != 1) {
+    std::cerr << "usage: canhbao key revoke ID\n";
+    return 2;
+  }
+  return WithRedis(config, [&](std::shared_ptr<canhbao::store::RedisClient> redis)
+                               -> asio::awaitable<int> {
+    canhbao::store::KeyStore keys(redis);
+    if (!co_await keys.Revoke(positional[0])) {
+      std::cerr << "canhbao: no key with id " << positional[0] << "\n";
+      co_return 1;
+    }
+    std::cout << "revoked " << positional[0] << std::endl;
+    co_return 0;
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (sodium_init() < 0) {
+    std::fprintf(stderr, "canhbao: libsodium failed to initialize\n");
+    return 1;
+  }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (const std::string& arg : args) {
+    if (arg == "--help" || arg == "-h" || arg == "help") {
+      std::cout << kUsage << '\n' << canhbao::ConfigHelp();
+      return 0;
+    }
+  }
+  canhbao::ParsedArgs parsed;
+  try {
+    parsed = canhbao::ParseConfig(args);
+  } catch (const std::exception& e) {
+    std::cerr << "canhbao: " << e.what() << "\n";
+    return 2;
+  }
+  SetUpLogging(parsed.config);
+  const std::vector<std::string>& rest = parsed.rest;
+  try {
+    if (rest.empty()) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    if (rest[0] == "serve" && rest.size() == 1) {
+      canhbao::Service service(parsed.config);
+      service.Start();
+      service.RunUntilSignal();
+      return 0;
+    }
+    if (rest[0] == "key" && rest.size() >= 2 && rest[1] == "create") {
+      return KeyCreate(parsed.config, rest);
+    }
+    if (rest[0] == "key" && rest.size() >= 2 && rest[1] == "revoke") {
+      return KeyRevoke(parsed.config, rest);
+    }
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  std::cerr << kUsage;
+  return 2;
+}

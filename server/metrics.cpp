@@ -1,0 +1,51 @@
+#include "server/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+namespace canhbao {
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  requests_ = &prometheus::BuildCounter()
+                   .Name("canhbao_http_requests_total")
+                   .Help("HTTP requests by route pattern and status code")
+                   .Register(*registry_);
+  auto& connections = prometheus::BuildGauge()
+                          .Name("canhbao_connections")
+                          .Help("Open client connections by kind")
+                          .Register(*registry_);
+  http_connections_ = &connections.Add({{"kind", "http"}});
+  stream_connections_ = &connections.Add({{"kind", "websocket"}});
+  slow_consumer_closes_ = &prometheus::BuildCounter()
+                               .Name("canhbao_stream_slow_consumer_closes_total")
+                               .Help("WebSocket clients closed because their send queue was full")
+                               .Register(*registry_)
+                               .Add({});
+  publish_to_send_ =
+      &prometheus::BuildHistogram()
+           .Name("canhbao_publish_to_send_seconds")
+           .Help("Time from an alert's publication until this node queued it to subscribers")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                             0.25, 0.5, 1, 2.5, 5});
+}
+
+void Metrics::CountRequest(const std::string& route, unsigned status) {
+  requests_->Add({{"route", route}, {"status", std::to_string(status)}}).Increment();
+}
+
+prometheus::Gauge& Metrics::Gauge(const std::string& name, const std::string& help) {
+  std::lock_guard lock(mutex_);
+  auto it = gauges_.find(name);
+  if (it != gauges_.end()) return *it->second;
+  auto& gauge = prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  gauges_[name] = &gauge;
+  return gauge;
+}
+
+std::string Metrics::Render() {
+  if (scrape_hook_) scrape_hook_(*this);
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(registry_->Collect());
+}
+
+}  // namespace canhbao

@@ -1,0 +1,50 @@
+#pragma once
+
+// Prometheus metrics of one node, served in the text format on their own
+// listener. Counters are updated by request handlers and sessions; values
+// that other components already count (Redis round trips, hub deliveries)
+// are read when /metrics is scraped.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace canhbao {
+
+class Metrics {
+ public:
+  Metrics();
+
+  // Any thread.
+  void CountRequest(const std::string& route, unsigned status);
+  prometheus::Gauge& http_connections() { return *http_connections_; }
+  prometheus::Gauge& stream_connections() { return *stream_connections_; }
+  prometheus::Counter& slow_consumer_closes() { return *slow_consumer_closes_; }
+  prometheus::Histogram& publish_to_send() { return *publish_to_send_; }
+
+  // Called at each scrape before rendering, to copy values kept elsewhere.
+  void SetScrapeHook(std::function<void(Metrics&)> hook) { scrape_hook_ = std::move(hook); }
+  prometheus::Gauge& Gauge(const std::string& name, const std::string& help);
+
+  // The text exposition of every metric.
+  std::string Render();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Gauge* http_connections_;
+  prometheus::Gauge* stream_connections_;
+  prometheus::Counter* slow_consumer_closes_;
+  prometheus::Histogram* publish_to_send_;
+  std::function<void(Metrics&)> scrape_hook_;
+  std::mutex mutex_;
+  std::map<std::string, prometheus::Gauge*> gauges_;
+};
+
+}  // namespace canhbao

@@ -1,0 +1,524 @@
+#include "server/service.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "admin/alert_handlers.hpp"
+#include "admin/alert_json.hpp"
+#include "admin/auth.hpp"
+#include "admin/http_reply.hpp"
+#include "admin/merchant_handlers.hpp"
+#include "admin/wards.hpp"
+#include "server/api_error.hpp"
+#include "server/stream_session.hpp"
+#include "store/keys.hpp"
+#include "store/redis_endpoint.hpp"
+
+namespace canhbao {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using asio::awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+tcp::endpoint ParseListen(const std::string& value, const char* setting) {
+  size_t colon = value.rfind(':');
+  if (colon == std::string::npos) {
+    throw std::runtime_error(std::string(setting) + ": expected host:port, got '" + value + "'");
+  }
+  std::string host = value.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    throw std::runtime_error(std::string(setting) + ": '" + host + "' is not an IP address");
+  }
+  std::string port = value.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    throw std::runtime_error(std::string(setting) + ": invalid port '" + port + "'");
+  }
+  return {address, static_cast<uint16_t>(std::stoul(port))};
+}
+
+std::unique_ptr<tcp::acceptor> Bind(asio::io_context& io_context, const tcp::endpoint& endpoint,
+                                    const char* setting) {
+  auto acceptor = std::make_unique<tcp::acceptor>(io_context);
+  boost::system::error_code ec;
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error(std::string("cannot listen on ") + endpoint.address().to_string() +
+                             ":" + std::to_string(endpoint.port()) + " (" + setting +
+                             "): " + ec.message());
+  }
+  return acceptor;
+}
+
+Response PlainResponse(const Request& request, http::status status, std::string body,
+                       const char* content_type = "text/plain; charset=utf-8") {
+  Response response(status, request.version());
+  response.set(http::field::content_type, content_type);
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+Response ErrorResponse(const Request& request, const ApiError& error) {
+  return admin::JsonResponse(request, StatusFor(error.code()), error.ToJson());
+}
+
+std::vector<std::string> SplitComma(const std::string& value) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t end = value.find(',', start);
+    if (end == std::string::npos) end = value.size();
+    if (end > start) items.push_back(value.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
+}  // namespace
+
+Service::Service(Config config) : config_(std::move(config)), io_context_() {
+  app_.config = config_;
+}
+
+Service::~Service() { Stop(); }
+
+bool Service::IsReady() const {
+  return app_.redis && app_.redis->IsConnected() && app_.hub && app_.hub->IsFollowing();
+}
+
+void Service::Start() {
+  auto endpoint = store::RedisEndpoint::Parse(config_.redis);
+  if (!endpoint) {
+    throw std::runtime_error("redis: invalid URL '" + config_.redis +
+                             "' (expected redis://host:port/db or unix:///path)");
+  }
+  tcp::endpoint listen = ParseListen(config_.listen, "listen");
+  tcp::endpoint metrics_listen = ParseListen(config_.metrics_listen, "metrics-listen");
+  acceptor_ = Bind(io_context_, listen, "listen");
+  metrics_acceptor_ = Bind(io_context_, metrics_listen, "metrics-listen");
+  port_ = acceptor_->local_endpoint().port();
+  metrics_port_ = metrics_acceptor_->local_endpoint().port();
+
+  app_.redis = store::RedisClient::Create(asio::make_strand(io_context_), *endpoint);
+  std::string redis_name = endpoint->ToString();
+  app_.redis->SetStateCallback([redis_name](bool connected) {
+    if (connected) {
+      spdlog::info("redis {}: connected", redis_name);
+    } else {
+      spdlog::warn("redis {}: connection lost; reconnecting", redis_name);
+    }
+  });
+  app_.keys = std::make_shared<store::KeyStore>(app_.redis);
+  app_.alerts = std::make_shared<store::AlertStore>(app_.redis);
+  app_.merchants = std::make_shared<store::MerchantStore>(app_.redis);
+  app_.notices = std::make_shared<store::NoticeStore>(app_.redis);
+  app_.hub = std::make_shared<notify::Hub>(
+      asio::make_strand(io_context_), app_.alerts, app_.notices,
+      notify::Hub::Options{config_.replay_window, config_.follow_interval});
+  std::weak_ptr<notify::Hub> hub = app_.hub;
+  subscriber_ = store::RedisSubscriber::Create(
+      asio::make_strand(io_context_), *endpoint, {store::keys::kEventsChannel},
+      [hub](std::string_view, std::string_view) {
+        if (auto locked = hub.lock()) locked->Wake();
+      },
+      [hub](bool subscribed) {
+        // Anything published while the subscription was down is read now.
+        if (auto locked = hub.lock(); locked && subscribed) locked->Wake();
+      });
+
+  AddServiceRoutes();
+  admin::AddKeyRoutes(router_, app_);
+  admin::AddAlertRoutes(router_, app_);
+  admin::AddMerchantRoutes(router_, app_);
+
+  metrics_.SetScrapeHook([this](Metrics& metrics) {
+    metrics.Gauge("canhbao_redis_commands", "Redis commands sent since start")
+        .Set(static_cast<double>(app_.redis->commands_sent()));
+    metrics.Gauge("canhbao_redis_command_errors", "Redis commands that failed since start")
+        .Set(static_cast<double>(app_.redis->command_errors()));
+    metrics.Gauge("canhbao_redis_connected", "1 while the Redis connection is up")
+        .Set(app_.redis->IsConnected() ? 1 : 0);
+    metrics.Gauge("canhbao_stream_subscriptions", "WebSocket subscriptions registered in the hub")
+        .Set(static_cast<double>(app_.hub->subscriber_count()));
+    metrics.Gauge("canhbao_stream_deliveries", "Messages queued to WebSocket subscribers since start")
+        .Set(static_cast<double>(app_.hub->deliveries()));
+    metrics.Gauge("canhbao_alert_log_seq", "Newest alert sequence number this node has followed")
+        .Set(static_cast<double>(app_.hub->last_seq()));
+  });
+
+  app_.redis->Start();
+  subscriber_->Start();
+  asio::co_spawn(asio::make_strand(io_context_), app_.hub->Run(), asio::detached);
+  asio::co_spawn(acceptor_->get_executor(), Accept(*acceptor_, false), asio::detached);
+  asio::co_spawn(metrics_acceptor_->get_executor(), Accept(*metrics_acceptor_, true),
+                 asio::detached);
+
+  unsigned threads = config_.threads != 0 ? config_.threads
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { io_context_.run(); });
+  }
+  spdlog::info("canhbao listening on {}:{}, metrics on {}:{}, redis {}, {} threads",
+               listen.address().to_string(), port_, metrics_listen.address().to_string(),
+               metrics_port_, redis_name, threads);
+}
+
+void Service::Stop() {
+  if (stopped_.exchange(true) || threads_.empty()) return;
+  asio::post(io_context_, [this] {
+    boost::system::error_code ignored;
+    if (acceptor_) acceptor_->close(ignored);
+    if (metrics_acceptor_) metrics_acceptor_->close(ignored);
+    if (subscriber_) subscriber_->Stop();
+    if (app_.redis) app_.redis->Stop();
+  });
+  io_context_.stop();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+  spdlog::info("canhbao stopped");
+}
+
+void Service::RunUntilSignal() {
+  asio::io_context signals_context;
+  asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {} received, stopping", signal);
+  });
+  signals_context.run();
+  Stop();
+}
+
+awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
+  bool file_limit_logged = false;
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io_context_), kTuple);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // Out of file descriptors: pause instead of spinning on accept.
+        if (!file_limit_logged) {
+          spdlog::error("accept: open-file limit reached ({}); pausing accepts", ec.message());
+          file_limit_logged = true;
+        }
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(kTuple);
+      } else {
+        spdlog::warn("accept failed: {}", ec.message());
+      }
+      continue;
+    }
+    file_limit_logged = false;
+    auto executor = socket.get_executor();
+    if (metrics) {
+      asio::co_spawn(executor, ServeMetrics(std::move(socket)), asio::detached);
+    } else {
+      asio::co_spawn(executor, ServeHttp(std::move(socket)), asio::detached);
+    }
+  }
+}
+
+awaitable<void> Service::ServeMetrics(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(8 * 1024);
+  parser.body_limit(0);
+  stream.expires_after(std::chrono::seconds(10));
+  auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+  if (ec) co_return;
+  Request request = parser.release();
+  request.keep_alive(false);
+  Response response =
+      request.target() == "/metrics"
+          ? PlainResponse(request, http::status::ok, metrics_.Render(),
+                          "text/plain; version=0.0.4; charset=utf-8")
+          : PlainResponse(request, http::status::not_found, "not found\n");
+  co_await http::async_write(stream, response, kTuple);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+std::string Service::ClientAddress(const tcp::socket& socket, const Request& request) const {
+  boost::system::error_code ec;
+  tcp::endpoint peer = socket.remote_endpoint(ec);
+  std::string address = ec ? "unknown" : peer.address().to_string();
+  auto forwarded = request.find("X-Forwarded-For");
+  if (forwarded == request.end()) return address;
+  for (const std::string& proxy : config_.trusted_proxies) {
+    if (proxy == address) {
+      std::string_view value = forwarded->value();
+      size_t comma = value.rfind(',');
+      std::string_view last = comma == std::string_view::npos ? value : value.substr(comma + 1);
+      while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+      return std::string(last.substr(0, 64));
+    }
+  }
+  return address;
+}
+
+awaitable<void> Service::ServeHttp(tcp::socket socket) {
+  uint64_t connection_id = next_connection_id_++;
+  if (open_connections_.fetch_add(1) >= config_.max_connections) {
+    open_connections_.fetch_sub(1);
+    spdlog::warn("connection {}: rejected, {} connections open", connection_id,
+                 config_.max_connections);
+    beast::error_code ignored;
+    socket.close(ignored);
+    co_return;
+  }
+  metrics_.http_connections().Increment();
+  struct Release {
+    Service* service;
+    ~Release() {
+      service->open_connections_.fetch_sub(1);
+      service->metrics_.http_connections().Decrement();
+    }
+  } release{this};
+
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(config_.max_header_bytes));
+    parser.body_limit(config_.max_body_bytes);
+    stream.expires_after(first ? config_.read_timeout : config_.idle_timeout);
+    first = false;
+    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (header_ec) {
+      if (header_ec == http::error::header_limit) {
+        Request dummy;
+        Response response = PlainResponse(dummy, http::status::request_header_fields_too_large,
+                                           "header too large\n");
+        response.keep_alive(false);
+        co_await http::async_write(stream, response, kTuple);
+      } else if (header_ec != http::error::end_of_stream && header_ec != beast::error::timeout &&
+                 header_ec != asio::error::connection_reset && header_ec != asio::error::eof) {
+        spdlog::debug("connection {}: bad request header: {}", connection_id, header_ec.message());
+        Request dummy;
+        ApiError error(ErrorCode::kInvalid, "request", "Yêu cầu HTTP không hợp lệ",
+                       "Malformed HTTP request");
+        Response response = ErrorResponse(dummy, error);
+        response.keep_alive(false);
+        co_await http::async_write(stream, response, kTuple);
+      }
+      break;
+    }
+
+    std::string target(parser.get().target());
+    auto url = boost::urls::parse_origin_form(target);
+    Router::Found found;
+    if (url) found = router_.Find(parser.get().method(), url->path());
+    if (found.route != nullptr && found.route->body_limit != 0) {
+      parser.body_limit(found.route->body_limit);
+    }
+    stream.expires_after(config_.read_timeout);
+    auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (body_ec) {
+      if (body_ec == http::error::body_limit) {
+        Request partial;
+        partial.version(parser.get().version());
+        size_t limit = found.route != nullptr && found.route->body_limit != 0
+                           ? found.route->body_limit
+                           : config_.max_body_bytes;
+        ApiError error(ErrorCode::kTooLarge, "body",
+                       "Nội dung yêu cầu vượt quá " + std::to_string(limit) + " byte",
+                       "The request body exceeds " + std::to_string(limit) + " bytes");
+        Response response = ErrorResponse(partial, error);
+        response.keep_alive(false);
+        metrics_.CountRequest(found.route ? found.route->pattern : "unknown", 413);
+        co_await http::async_write(stream, response, kTuple);
+      }
+      break;
+    }
+    Request request = parser.release();
+
+    RequestContext context{request, "r" + std::to_string(connection_id), ClientAddress(stream.socket(), request), found.params, {}};
+    if (url) context.url = *url;
+
+    if (found.route != nullptr && found.route->pattern == "/v1/stream" &&
+        beast::websocket::is_upgrade(request)) {
+      stream.expires_never();
+      co_await UpgradeToStream(std::move(stream), std::move(request), context, connection_id);
+      co_return;
+    }
+
+    Response response;
+    if (!url) {
+      ApiError error(ErrorCode::kInvalid, "target", "Đường dẫn yêu cầu không hợp lệ",
+                     "The request target is invalid");
+      response = ErrorResponse(request, error);
+    } else {
+      response = co_await Dispatch(context, found.route, found.path_known);
+    }
+    response.set("X-Request-Id", context.request_id);
+    metrics_.CountRequest(found.route ? found.route->pattern : "unknown", response.result_int());
+    spdlog::debug("{} {} {} -> {} ({})", context.request_id, request.method_string(), target,
+                  response.result_int(), context.client_address);
+    stream.expires_after(config_.read_timeout);
+    auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
+    if (write_ec || !response.keep_alive()) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+awaitable<Response> Service::Dispatch(RequestContext& context, const Route* route,
+                                      bool path_known) {
+  const Request& request = context.request;
+  try {
+    if (route == nullptr) {
+      if (path_known) {
+        throw ApiError(ErrorCode::kMethodNotAllowed, "method",
+                       "Phương thức không được hỗ trợ cho đường dẫn này",
+                       "Method not allowed for this path");
+      }
+      throw ApiError(ErrorCode::kNotFound, "path", "Không có đường dẫn này",
+                     "No such path");
+    }
+    co_return co_await route->handler(context);
+  } catch (const ApiError& error) {
+    if (error.code() == ErrorCode::kInternal) {
+      spdlog::error("{} {} {}: {}", context.request_id, request.method_string(), route->pattern,
+                    error.message_en());
+    }
+    co_return ErrorResponse(request, error);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {} {}: unexpected failure: {}", context.request_id,
+                  request.method_string(), route ? route->pattern : "?", e.what());
+    ApiError error(ErrorCode::kInternal, "", "Lỗi máy chủ nội bộ", "Internal server error");
+    co_return ErrorResponse(request, error);
+  }
+}
+
+awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request request,
+                                         RequestContext& context, uint64_t connection_id) {
+  notify::Subscription subscription;
+  std::optional<ApiError> rejection;
+  try {
+    if (auto categories = context.Query("categories")) {
+      for (const std::string& name : SplitComma(*categories)) {
+        v1::Category category = admin::CategoryFromName(name);
+        if (category == v1::CATEGORY_UNSPECIFIED) {
+          throw InvalidField("categories", "loại '" + name + "' không hợp lệ",
+                             "unknown category '" + name + "'");
+        }
+        subscription.category_mask |= 1u << category;
+      }
+    } else {
+      subscription.category_mask = notify::AllCategories();
+    }
+    if (auto wards = context.Query("wards")) {
+      for (const std::string& ward : SplitComma(*wards)) {
+        if (admin::FindWard(ward) == nullptr) {
+          throw InvalidField("wards", "'" + ward + "' không phải mã phường/xã của Huế",
+                             "'" + ward + "' is not a ward code of Huế");
+        }
+        subscription.wards.push_back(ward);
+      }
+    }
+    if (!admin::BearerToken(request).empty()) {
+      v1::ApiKey key = co_await admin::Authenticate(*app_.keys, request, admin::kMerchantRole);
+      subscription.merchant_id = key.merchant_id();
+    }
+    std::optional<uint64_t> since = admin::QueryNumber(context, "since", UINT64_MAX / 2);
+    if (since) {
+      uint64_t newest = co_await app_.alerts->LastSeq();
+      if (*since > newest) {
+        throw InvalidField("since",
+                           "lớn hơn số thứ tự mới nhất (" + std::to_string(newest) + ")",
+                           "is greater than the newest sequence number (" +
+                               std::to_string(newest) + ")");
+      }
+      subscription.after_seq = *since;
+    } else {
+      subscription.after_seq = UINT64_MAX / 2;  // live only
+    }
+    std::optional<uint64_t> notices_since =
+        admin::QueryNumber(context, "notices_since", UINT64_MAX / 2);
+    subscription.after_notice_seq =
+        notices_since ? *notices_since : (subscription.merchant_id.empty() ? UINT64_MAX / 2 : 0);
+    if (!since) {
+      // Without since= the client wants live alerts only: start at the
+      // hub's position so nothing older is replayed.
+      subscription.after_seq = app_.hub->last_seq();
+    }
+    if (!notices_since && !subscription.merchant_id.empty()) {
+      // A merchant without notices_since gets its open notices from the
+      // window first, so that nothing published while it was away is missed.
+      subscription.after_notice_seq = 0;
+    }
+  } catch (const ApiError& error) {
+    rejection = error;
+  }
+  if (rejection) {
+    Response response = ErrorResponse(request, *rejection);
+    response.keep_alive(false);
+    metrics_.CountRequest("/v1/stream", response.result_int());
+    co_await http::async_write(stream, response, kTuple);
+    co_return;
+  }
+  metrics_.CountRequest("/v1/stream", 101);
+  auto session =
+      std::make_shared<StreamSession>(std::move(stream), config_, *app_.hub, metrics_, connection_id);
+  co_await session->Run(std::move(request), std::move(subscription));
+}
+
+void Service::AddServiceRoutes() {
+  router_.Add(http::verb::get, "/healthz", [](RequestContext& context) -> awaitable<Response> {
+    co_return admin::JsonResponse(context.request, http::status::ok,
+                                  json::object{{"status", "ok"}});
+  });
+  router_.Add(http::verb::get, "/readyz", [this](RequestContext& context) -> awaitable<Response> {
+    bool redis = app_.redis->IsConnected();
+    bool following = app_.hub->IsFollowing();
+    json::object body{{"ready", redis && following},
+                      {"redis", redis},
+                      {"alert_log_followed", following},
+                      {"seq", app_.hub->last_seq()}};
+    co_return admin::JsonResponse(
+        context.request, redis && following ? http::status::ok : http::status::service_unavailable,
+        body);
+  });
+  // The handler never runs for a WebSocket upgrade (ServeHttp hands the
+  // connection over first); a plain GET gets 426.
+  router_.Add(http::verb::get, "/v1/stream", [](RequestContext& context) -> awaitable<Response> {
+    ApiError error(ErrorCode::kInvalid, "Upgrade",
+                   "Đường dẫn này chỉ nhận kết nối WebSocket",
+                   "This path only accepts WebSocket connections");
+    Response response = ErrorResponse(context.request, error);
+    response.result(http::status::upgrade_required);
+    response.set(http::field::upgrade, "websocket");
+    co_return response;
+  });
+}
+
+}  // namespace canhbao

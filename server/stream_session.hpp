@@ -1,0 +1,55 @@
+#pragma once
+
+// One WebSocket connection of GET /v1/stream. The session owns its stream
+// on a strand; the hub hands it shared, already-serialized messages through
+// Deliver, which queues them for a single writer. A client whose queue
+// passes the byte or message limit is closed with close code 4008 and
+// resumes later with since=.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <memory>
+
+#include "notify/hub.hpp"
+#include "server/config.hpp"
+#include "server/metrics.hpp"
+#include "server/router.hpp"
+
+namespace canhbao {
+
+// Close code sent to a client that cannot keep up (application range).
+inline constexpr uint16_t kCloseSlowConsumer = 4008;
+
+class StreamSession : public notify::Subscriber,
+                      public std::enable_shared_from_this<StreamSession> {
+ public:
+  StreamSession(boost::beast::tcp_stream stream, const Config& config, notify::Hub& hub,
+                Metrics& metrics, uint64_t connection_id);
+  ~StreamSession() override;
+
+  // Completes the WebSocket handshake for `request`, subscribes, and reads
+  // until the client closes. Runs on the stream's strand.
+  boost::asio::awaitable<void> Run(Request request, notify::Subscription subscription);
+
+  void Deliver(const notify::Message& message) override;
+
+ private:
+  void Enqueue(notify::Message message);
+  void DoWrite();
+  void OnWrite(boost::beast::error_code ec, size_t bytes);
+  void CloseSlow();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  const Config& config_;
+  notify::Hub& hub_;
+  Metrics& metrics_;
+  uint64_t connection_id_;
+  std::deque<notify::Message> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace canhbao
