@@ -5,12 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
@@ -23,6 +21,28 @@ const char* StateName(int state) {
                                            "waiting_to_reconnect", "stopped"};
   return kNames[state];
 }
+
+// Holds the coroutine's completion handler, and work on its executor so that the executor does
+// not run out of work while the command is in flight.
+template <typename Handler>
+class Completion final : public detail::RedisCompletion {
+ public:
+  explicit Completion(Handler handler)
+      : handler_(std::move(handler)), work_(boost::asio::make_work_guard(handler_)) {}
+
+  void Post(boost::system::error_code error, std::vector<RedisReply> replies) override {
+    auto executor = work_.get_executor();
+    boost::asio::post(executor, [handler = std::move(handler_), error,
+                                 replies = std::move(replies)]() mutable {
+      std::move(handler)(error, std::move(replies));
+    });
+    work_.reset();
+  }
+
+ private:
+  Handler handler_;
+  boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
+};
 
 std::chrono::milliseconds SweepInterval(std::chrono::milliseconds command_timeout) {
   return std::clamp(command_timeout / 10, std::chrono::milliseconds(10),
@@ -48,11 +68,9 @@ RedisClient::RedisClient(boost::asio::any_io_executor executor, RedisEndpoint en
       reconnect_timer_(strand_),
       sweep_timer_(strand_) {}
 
-RedisClient::~RedisClient() {
-  // A started client is only destroyed after its connection reported the close, so no context
-  // is left. Calls can remain only if the executor was destroyed with handlers still queued.
-  for (auto& [id, call] : calls_) call->handler_work = nullptr;
-}
+// A started client is destroyed only after its connection reported the close, when no call is
+// left. Calls remain only if the executor was destroyed with handlers queued; they are dropped.
+RedisClient::~RedisClient() = default;
 
 void RedisClient::SetStateCallback(std::function<void(bool connected)> callback) {
   state_callback_ = std::move(callback);
@@ -109,8 +127,8 @@ void RedisClient::DoConnect() {
 }
 
 void RedisClient::OnConnected() {
-  // Runs inside hiredis's connect callback. SELECT is sent even for db 0: its reply also proves
-  // that the server answers, not only that it accepted the socket.
+  // Runs inside hiredis's connect callback. SELECT is sent even for db 0 because its reply also
+  // proves that the server processes commands, not only that it accepted the socket.
   std::string db = std::to_string(endpoint_.db);
   const char* argv[] = {"SELECT", db.c_str()};
   const size_t lengths[] = {6, db.size()};
@@ -255,9 +273,7 @@ RedisClient::Submit(std::vector<std::vector<std::string>> commands) {
   auto initiation = [self = shared_from_this()](auto handler,
                                                 std::vector<std::vector<std::string>> commands) {
     auto call = std::make_unique<Call>();
-    call->handler_work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
-                                             boost::asio::execution::outstanding_work.tracked);
-    call->handler = std::move(handler);
+    call->completion = std::make_unique<Completion<decltype(handler)>>(std::move(handler));
     boost::asio::post(self->strand_, [self, call = std::move(call),
                                       commands = std::move(commands)]() mutable {
       self->DoSubmit(std::move(call), std::move(commands));
@@ -354,9 +370,7 @@ void RedisClient::Complete(std::unique_ptr<Call> call, boost::system::error_code
   if (!error) replies = std::move(call->replies);
   // Posted, never run inline: resuming the coroutine here could re-enter hiredis from inside
   // one of its callbacks.
-  boost::asio::post(call->handler_work,
-                    boost::asio::append(std::move(call->handler), error, std::move(replies)));
-  call->handler_work = nullptr;
+  call->completion->Post(error, std::move(replies));
 }
 
 void RedisClient::OnReplyThunk(redisAsyncContext* context, void* reply, void* privdata) {

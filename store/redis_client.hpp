@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,6 +23,17 @@
 struct redisAsyncContext;  // hiredis
 
 namespace canhbao::store {
+namespace detail {
+
+// The type-erased completion handler of one Exec() or ExecBatch().
+class RedisCompletion {
+ public:
+  virtual ~RedisCompletion() = default;
+  // Posts the result to the waiting coroutine's executor. RedisClient calls it once per call.
+  virtual void Post(boost::system::error_code error, std::vector<RedisReply> replies) = 0;
+};
+
+}  // namespace detail
 
 // Limits and timings of one Redis connection.
 struct RedisOptions {
@@ -33,16 +43,16 @@ struct RedisOptions {
   // broken: it is closed and reopened. Checked every command_timeout / 10 (at least 10 ms, at
   // most 1 s), so a timeout fires up to that much late.
   std::chrono::milliseconds command_timeout{5000};
-  // Reconnect delay after the first failure; it doubles per failed attempt up to backoff_max,
-  // and each delay is scaled by a random factor in [0.5, 1].
+  // Reconnect delay after the first failure. It doubles per failed attempt up to backoff_max, and
+  // each delay is scaled by a random factor in [0.5, 1].
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
   // Maximum number of commands written and awaiting a reply; more fail with kQueueFull.
   size_t max_pending = 100000;
 };
 
-// A reconnecting Redis client on one hiredis async connection. Commands are pipelined: many
-// coroutines may await replies at the same time, and Redis answers them in order.
+// A reconnecting Redis client on one hiredis async connection. Commands are pipelined, so many
+// coroutines may await replies at the same time. Redis sends the replies in command order.
 //
 // The hiredis context and all its callbacks live on one strand of the executor given to Create().
 // Create() the client, optionally SetStateCallback(), then Start(). Once started, the client stays
@@ -70,11 +80,13 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   // Sends one command. Arguments are binary-safe. Any thread may call; the coroutine resumes on
   // its own executor.
   // Returns the reply; a Redis error reply is a RedisReply of Kind::kError, not a failure.
-  // Fails with kNotConnected when there is no usable connection at the time of the call (the
-  // command is not queued for later), kConnectionLost when the connection drops before the reply
-  // arrives, kTimeout after RedisOptions::command_timeout (the connection is then reopened),
-  // kStopped after Stop(), kQueueFull when max_pending commands are in flight, and kProtocol for
-  // an empty command.
+  // Failures:
+  //   kNotConnected   no usable connection at the time of the call; the command is not queued.
+  //   kConnectionLost the connection dropped before the reply arrived.
+  //   kTimeout        no reply within RedisOptions::command_timeout; the connection is reopened.
+  //   kStopped        Stop() was called.
+  //   kQueueFull      RedisOptions::max_pending commands are already in flight.
+  //   kProtocol       the command is empty.
   boost::asio::awaitable<boost::system::result<RedisReply>> Exec(std::vector<std::string> args);
 
   // Sends the commands back to back without waiting in between, and returns their replies in
@@ -109,8 +121,9 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
     std::chrono::steady_clock::time_point deadline;
     boost::system::error_code failure;
     std::vector<RedisReply> replies;
-    boost::asio::any_completion_handler<CompletionSignature> handler;
-    boost::asio::any_io_executor handler_work;  // keeps the caller's executor from running dry
+    // A hand-written type erasure: in Boost 1.81, moving an any_completion_handler into one
+    // that already exists wraps the handler in itself until the stack overflows.
+    std::unique_ptr<detail::RedisCompletion> completion;
   };
 
   RedisClient(boost::asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options);
