@@ -186,10 +186,11 @@ awaitable<Response> GetMatches(AppContext& app, RequestContext& context) {
 awaitable<Response> PublishAlert(AppContext& app, RequestContext& context) {
   v1::ApiKey publisher = co_await Authenticate(*app.keys, context.request, kAuthorities);
   std::string id = ParamId(context);
+  bool confirm_whole_city = false;
   if (!context.request.body().empty()) {
     json::value body = ReadJsonBody(context.request);
     ObjectReader reader(body, "", {"confirm_whole_city"});
-    reader.OptionalBool("confirm_whole_city", false);
+    confirm_whole_city = reader.OptionalBool("confirm_whole_city", false);
   }
   std::optional<v1::Alert> draft = co_await app.alerts->Get(id);
   if (!draft) throw NotFound("cảnh báo", "alert", id);
@@ -200,6 +201,13 @@ awaitable<Response> PublishAlert(AppContext& app, RequestContext& context) {
   if (draft->state() != v1::ALERT_STATE_DRAFT && draft->state() != v1::ALERT_STATE_APPROVED) {
     throw Conflict("state", "Cảnh báo ở trạng thái không thể phát hành",
                    "The alert is not in a state that can be published");
+  }
+
+  bool whole_city = draft->areas_size() == 1 && draft->areas(0) == "all";
+  if (whole_city && !confirm_whole_city) {
+    throw InvalidField("confirm_whole_city",
+                       "cảnh báo gửi toàn thành phố cần {\"confirm_whole_city\": true}",
+                       "an alert to the whole city needs {\"confirm_whole_city\": true}");
   }
 
   // The catalog may have changed since the draft was made, so the matches

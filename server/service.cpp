@@ -309,7 +309,10 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(config_.max_header_bytes));
-    parser.body_limit(config_.max_body_bytes);
+    // Beast checks Content-Length against the body limit while parsing the
+    // header, before the route (and so its own limit) is known; the route's
+    // limit is checked below.
+    parser.body_limit(std::max(config_.max_body_bytes, config_.max_catalog_bytes));
     stream.expires_after(first ? config_.read_timeout : config_.idle_timeout);
     first = false;
     auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
@@ -337,18 +340,22 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
     auto url = boost::urls::parse_origin_form(target);
     Router::Found found;
     if (url) found = router_.Find(parser.get().method(), url->path());
-    if (found.route != nullptr && found.route->body_limit != 0) {
-      parser.body_limit(found.route->body_limit);
+    size_t body_limit = found.route != nullptr && found.route->body_limit != 0
+                            ? found.route->body_limit
+                            : config_.max_body_bytes;
+    parser.body_limit(body_limit);
+    bool too_large = parser.content_length() && *parser.content_length() > body_limit;
+    boost::system::error_code body_ec;
+    if (!too_large) {
+      stream.expires_after(config_.read_timeout);
+      auto [read_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+      body_ec = read_ec;
     }
-    stream.expires_after(config_.read_timeout);
-    auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
-    if (body_ec) {
-      if (body_ec == http::error::body_limit) {
+    if (too_large || body_ec) {
+      if (too_large || body_ec == http::error::body_limit) {
         Request partial;
         partial.version(parser.get().version());
-        size_t limit = found.route != nullptr && found.route->body_limit != 0
-                           ? found.route->body_limit
-                           : config_.max_body_bytes;
+        size_t limit = body_limit;
         ApiError error(ErrorCode::kTooLarge, "body",
                        "Nội dung yêu cầu vượt quá " + std::to_string(limit) + " byte",
                        "The request body exceeds " + std::to_string(limit) + " bytes");

@@ -52,6 +52,11 @@ class Service {
   void AddServiceRoutes();
 
   Config config_;
+  // Declared before io_context_ so that they outlive it: the io_context
+  // destroys pending coroutine frames, whose sessions update these.
+  Metrics metrics_;
+  std::atomic<uint64_t> next_connection_id_{1};
+  std::atomic<size_t> open_connections_{0};
   boost::asio::io_context io_context_;
   std::vector<std::thread> threads_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
@@ -59,11 +64,8 @@ class Service {
   std::shared_ptr<store::RedisSubscriber> subscriber_;
   admin::AppContext app_;
   Router router_;
-  Metrics metrics_;
   uint16_t port_ = 0;
   uint16_t metrics_port_ = 0;
-  std::atomic<uint64_t> next_connection_id_{1};
-  std::atomic<size_t> open_connections_{0};
   std::atomic<bool> stopped_{false};
 };
 

@@ -71,6 +71,8 @@ void RedisConnection::Open() {
           self->ReportClosed("resolving the host name failed: " + ec.message());
           return;
         }
+        // NOTE: only the first resolved address is tried. If it refuses (say "localhost" gives
+        // ::1 first but Redis binds only 127.0.0.1), every attempt fails; configure an address.
         self->Connect(results.begin()->endpoint().address().to_string());
       });
 }
@@ -107,8 +109,8 @@ void RedisConnection::Connect(const std::string& address) {
   context->ev.delWrite = &ForwardHook<&RedisConnection::DelWrite>;
   context->ev.cleanup = &ForwardHook<&RedisConnection::Cleanup>;
 
-  // The hooks must be in place first: setting the connect callback asks for a write event, and
-  // the first write event is how hiredis learns that the non-blocking connect finished.
+  // The hooks must be in place first: setting the connect callback calls addWrite, and
+  // hiredis detects the end of the non-blocking connect from the first write event.
   redisAsyncSetConnectCallback(context, &RedisConnection::OnConnectThunk);
 }
 

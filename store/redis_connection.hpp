@@ -26,8 +26,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Called once the socket is connected, from inside hiredis's connect callback. It may issue
   // commands on context() but must not call Close().
   using ConnectedCallback = std::function<void()>;
-  // Called exactly once per Open(), after the context has been freed (or never came to be), with
-  // the reason for the log. Posted, so it never runs inside a hiredis callback.
+  // Called once per Open(), with the reason for the log, after the context has been freed or
+  // failed to be created. It is posted, so it never runs inside a hiredis callback.
   using ClosedCallback = std::function<void(const std::string& reason)>;
 
   // `user_data` is stored in redisAsyncContext::data for the owner's reply callbacks.

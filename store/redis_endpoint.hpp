@@ -7,7 +7,7 @@
 
 namespace canhbao::store {
 
-// Where a Redis server listens, and which logical database to SELECT after connecting.
+// Address of a Redis server and the logical database to SELECT after connecting.
 struct RedisEndpoint {
   enum class Kind { kTcp, kUnix };
 

@@ -312,7 +312,10 @@ TEST_F(RedisClientTest, CommandTimeoutReconnects) {
   EXPECT_GE(elapsed, milliseconds(300));
   EXPECT_LT(elapsed, milliseconds(2000));
 
-  ASSERT_TRUE(WaitFor([&] { return states_.Events().size() >= 3 && client_->IsConnected(); }));
+  ASSERT_TRUE(WaitFor([&] { return states_.Events().size() >= 3; }))
+      << "state callback calls: " << states_.Events().size();
+  EXPECT_EQ(states_.Events(), (std::vector<bool>{true, false, true}));
+  ASSERT_TRUE(WaitFor([&] { return client_->IsConnected(); }));
   auto ping = Exec({"PING"});
   ASSERT_TRUE(ping) << ping.error().message();
   EXPECT_EQ(ping->str, "PONG");
@@ -343,6 +346,34 @@ TEST_F(RedisClientTest, RejectsEmptyCommand) {
   auto reply = Exec({});
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), RedisErrc::kProtocol);
+}
+
+
+TEST(RedisClientTcp, ConnectsByHostName) {
+  canhbao::testing::ServerOptions server_options;
+  server_options.tcp = true;
+  RedisServer server(server_options);
+  IoThreads io;
+
+  const std::string url = "redis://localhost:" + std::to_string(server.TcpPort()) + "/2";
+  auto endpoint = RedisEndpoint::Parse(url);
+  ASSERT_TRUE(endpoint) << url;
+  auto client = RedisClient::Create(io.executor(), *endpoint);
+  // Stops the client on every exit path, so the io threads can run dry and be joined.
+  struct StopOnExit {
+    std::shared_ptr<RedisClient> client;
+    ~StopOnExit() { client->Stop(); }
+  } stop_on_exit{client};
+
+  client->Start();
+  ASSERT_TRUE(WaitFor([&] { return client->IsConnected(); })) << "never connected to " << url;
+
+  auto info = io.Run([client]() -> awaitable<result<RedisReply>> {
+    std::vector<std::string> command = {"CLIENT", "INFO"};
+    co_return co_await client->Exec(std::move(command));
+  });
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_NE(info->str.find(" db=2 "), std::string::npos) << info->str;
 }
 
 }  // namespace

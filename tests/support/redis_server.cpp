@@ -1,6 +1,10 @@
 #include "tests/support/redis_server.hpp"
 
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +40,27 @@ std::string MakeTempDirectory() {
 }
 
 // Returns true once the child has exited, reaping it.
+// Returns a loopback port that was free a moment ago. Another process may take it before
+// redis-server binds it, in which case the server fails to start and the test reports it.
+uint16_t PickFreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error(std::string("socket failed: ") + std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    int error = errno;
+    close(fd);
+    throw std::runtime_error(std::string("picking a free loopback port failed: ") +
+                             std::strerror(error));
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
 bool WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
@@ -54,7 +79,10 @@ RedisServer::RedisServer(ServerOptions options)
   socket_path_ = directory_ + "/redis.sock";
 
   std::ofstream config(directory_ + "/redis.conf");
-  config << "port 0\n"
+  if (options_.tcp) tcp_port_ = PickFreeLoopbackPort();
+  // "-::1" makes the IPv6 loopback optional, for hosts without IPv6.
+  config << "port " << tcp_port_ << "\n"
+         << "bind 127.0.0.1 -::1\n"
          << "unixsocket " << socket_path_ << "\n"
          << "unixsocketperm 700\n"
          << "dir " << directory_ << "\n"
@@ -86,6 +114,15 @@ void RedisServer::Start() {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
+    // The server must not outlive a test binary that crashes or is killed by a timeout, and must
+    // not hold the test's stdout open (the server logs to redis.log).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      dup2(null_fd, STDIN_FILENO);
+      dup2(null_fd, STDOUT_FILENO);
+      dup2(null_fd, STDERR_FILENO);
+    }
     execl(CANHBAO_REDIS_SERVER_EXECUTABLE, CANHBAO_REDIS_SERVER_EXECUTABLE, config_path.c_str(),
           static_cast<char*>(nullptr));
     _exit(127);  // exec failed; only async-signal-safe calls are allowed here

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -20,7 +21,9 @@ struct ServerOptions {
   // Value of the appendfsync directive: "always" makes every acknowledged write survive a
   // SIGKILL of the server, at the cost of an fsync per write.
   std::string appendfsync = "always";
-  // How long Start() and Restart() wait for the server to answer PING.
+  // Also listen on TCP on loopback (127.0.0.1, and ::1 where available) on a free port.
+  bool tcp = false;
+  // Maximum wait of the constructor and Restart() for a reply to PING.
   std::chrono::milliseconds startup_timeout{5000};
 };
 
@@ -30,7 +33,7 @@ struct ServerOptions {
 // it from the test's main thread.
 class RedisServer {
  public:
-  // Creates the directory and starts the server; returns once it answers PING.
+  // Creates the directory and starts the server. Returns once the server replies to PING.
   explicit RedisServer(ServerOptions options = {});
   // Stops the server (SIGTERM, then SIGKILL if it has not exited within 5 s) and removes the
   // directory.
@@ -41,6 +44,8 @@ class RedisServer {
 
   // "unix://<dir>/redis.sock", accepted by store::RedisEndpoint::Parse.
   std::string Url() const;
+  // The loopback TCP port, or 0 unless ServerOptions::tcp was set.
+  uint16_t TcpPort() const { return tcp_port_; }
   std::string SocketPath() const { return socket_path_; }
   std::string Directory() const { return directory_; }
   bool IsRunning() const { return pid_ > 0; }
@@ -68,6 +73,7 @@ class RedisServer {
   ServerOptions options_;
   std::string directory_;
   std::string socket_path_;
+  uint16_t tcp_port_ = 0;
   pid_t pid_ = -1;
 };
 
