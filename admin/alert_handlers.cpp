@@ -31,9 +31,8 @@ struct MatchOutcome {
 };
 
 // Matches the alert against every merchant and product record.
-// NOTE: this loads the whole catalog from Redis per call, which is fine for
-// thousands of records but not for a city-wide catalog; an in-memory index
-// kept in sync on every node replaces it.
+// NOTE: this loads the whole catalog from Redis on every call. That is fine
+// for thousands of records, not for a city-wide catalog.
 awaitable<MatchOutcome> MatchCatalog(AppContext& app, const v1::Alert& alert) {
   rules::AlertCriteria criteria = BuildCriteria(alert);
   store::MerchantStore::Snapshot snapshot = co_await app.merchants->LoadAll();
@@ -268,8 +267,8 @@ awaitable<Response> ListAlerts(AppContext& app, RequestContext& context) {
   }
   std::optional<std::string> ward = context.Query("ward");
 
-  // Filters apply after reading, so read in pages until the answer is full
-  // or the log is exhausted.
+  // Filters apply after reading, so pages are read until the response is
+  // full or the log is exhausted.
   json::array items;
   uint64_t cursor = before;
   bool exhausted = false;

@@ -309,9 +309,8 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(config_.max_header_bytes));
-    // Beast checks Content-Length against the body limit while parsing the
-    // header, before the route (and so its own limit) is known; the route's
-    // limit is checked below.
+    // Beast checks Content-Length against the body limit while it parses the
+    // header, before the route is known. The route's own limit is checked below.
     parser.body_limit(std::max(config_.max_body_bytes, config_.max_catalog_bytes));
     stream.expires_after(first ? config_.read_timeout : config_.idle_timeout);
     first = false;

@@ -46,7 +46,7 @@ constexpr const char* kRecalledCatalogCsv =
     "ST-001,Độc hoạt ký sinh hoàn (chai 38 g),Phước Sanh,,VND-4309-05,07062011;15082011\n"
     "ST-002,\"Paracetamol 500 mg, hộp 10 vỉ\",Dược Ngự Bình,8937101000016,,PC2405\n";
 
-// Checks the parts every error answer must have.
+// Checks the parts every error response must have.
 void ExpectError(const HttpReply& reply, int status, const std::string& field) {
   EXPECT_EQ(reply.status, status) << reply.body;
   EXPECT_FALSE(StringAt(reply.json, {"error", "message", "vi"}).empty())
@@ -119,13 +119,15 @@ TEST_F(ApiTest, CreateAlertReturnsIdMatchesAndReach) {
   EXPECT_FALSE(StringAt(body, {"id"}).empty());
   EXPECT_EQ(StringAt(body, {"state"}), "draft");
   EXPECT_TRUE(body.at("seq").is_null()) << "a draft has no seq";
-  ASSERT_TRUE(body.contains("matches") && body.at("matches").is_array()) << reply.body;
+  ASSERT_TRUE(body.contains("matches")) << reply.body;
+  ASSERT_TRUE(body.at("matches").is_array()) << reply.body;
   const json::array& matches = body.at("matches").as_array();
   ASSERT_EQ(matches.size(), 1u) << reply.body;
   EXPECT_EQ(StringAt(matches[0], {"merchant_id"}), merchant.id);
   EXPECT_EQ(StringAt(matches[0], {"sku"}), "ST-001");
   EXPECT_EQ(matches[0].at("reasons"), json::parse(R"(["registration", "lot"])"));
-  ASSERT_TRUE(body.contains("reach") && body.at("reach").is_object()) << reply.body;
+  ASSERT_TRUE(body.contains("reach")) << reply.body;
+  ASSERT_TRUE(body.at("reach").is_object()) << reply.body;
   EXPECT_EQ(body.at("reach").at("merchants"), 1);
   EXPECT_EQ(body.at("reach").at("areas"), json::parse(R"(["19753"])"));
 }

@@ -72,9 +72,9 @@ class DemoE2eTest : public ServiceFixture {
     }
   }
 
-  // The demo alert as a request body. The files are exercise alerts, which
-  // never reach the public log or stream, so the copy is made "actual", as
-  // the demo README says to do on a test server. With `publishable`, the
+  // The demo alert as a request body, always with cap_status "actual",
+  // because exercise alerts never reach the public log or stream and the
+  // demo README allows "actual" on a test server. With `publishable`, the
   // severity is also lowered to moderate, because a severe alert would need
   // a second authority's approval before publishing.
   static json::object DemoAlert(const std::string& file, bool publishable = false) {

@@ -34,8 +34,8 @@ namespace {
 
 constexpr auto kReadyTimeout = std::chrono::seconds(10);
 // Bodies at least this large are sent after the header, and only if the
-// server has not already answered, because a server that rejects the
-// header closes the connection and an unread body would turn the answer
+// server has not already responded, because a server that rejects the
+// header closes the connection and an unread body would turn the response
 // into a connection reset.
 constexpr size_t kLargeBody = 64 * 1024;
 constexpr auto kEarlyAnswerWait = std::chrono::milliseconds(500);
@@ -94,7 +94,7 @@ HttpReply SendHttp(uint16_t port, const HttpRequest& request, std::chrono::milli
     answered = WaitReadable(stream.socket(), kEarlyAnswerWait);
   }
   // A write error is not a failure here: the server may reject the request
-  // and close before reading the whole body, and its answer is what counts.
+  // and close before reading the whole body, and its response is what counts.
   if (!answered && !write_ec) http::write(stream.socket(), serializer, write_ec);
 
   beast::flat_buffer buffer;
@@ -265,7 +265,7 @@ json::object ServiceFixture::CreateMerchant(const json::value& request) {
 std::string ReadRepoFile(const std::string& relative_path) {
   std::string path = std::string(CANHBAO_SOURCE_DIR) + "/" + relative_path;
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot read " + path);
+  if (!file) throw std::runtime_error("failed to open " + path);
   std::ostringstream text;
   text << file.rdbuf();
   return text.str();

@@ -3,7 +3,7 @@
 // A test fixture that runs the whole service in-process against a private
 // redis-server, with blocking HTTP and WebSocket clients for driving it from
 // the test thread. Every client call is bounded by a deadline, so a service
-// that stops answering fails the test instead of hanging it.
+// that stops responding fails the test instead of hanging it.
 
 #include <gtest/gtest.h>
 
@@ -25,7 +25,7 @@
 
 namespace canhbao::testing {
 
-// One HTTP answer: the status, the raw body and the body parsed as JSON
+// One HTTP response: the status, the raw body and the body parsed as JSON
 // (null when the body is not JSON).
 struct HttpReply {
   int status = 0;
@@ -47,7 +47,7 @@ struct HttpRequest {
 };
 
 // Sends one request on a new connection to 127.0.0.1:`port` and reads the
-// answer. Fails the calling test (ADD_FAILURE) and returns status 0 when
+// response. Fails the calling test (ADD_FAILURE) and returns status 0 when
 // the connection fails or nothing arrives within `timeout`.
 HttpReply SendHttp(uint16_t port, const HttpRequest& request,
                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -58,8 +58,8 @@ class StreamClient {
  public:
   // Connects to 127.0.0.1:`port` and runs the upgrade for `target`, with
   // "Authorization: Bearer <key>" when `key` is not empty. Check
-  // connected() afterwards; when the server refused the upgrade,
-  // rejection() holds its HTTP answer.
+  // connected() afterwards; when the server rejected the upgrade,
+  // rejection() contains its HTTP response.
   StreamClient(uint16_t port, const std::string& target, const std::string& key = "",
                std::chrono::milliseconds timeout = std::chrono::seconds(5));
   ~StreamClient();
