@@ -38,7 +38,7 @@ constexpr auto kReadyTimeout = std::chrono::seconds(10);
 // header closes the connection and an unread body would turn the response
 // into a connection reset.
 constexpr size_t kLargeBody = 64 * 1024;
-constexpr auto kEarlyAnswerWait = std::chrono::milliseconds(500);
+constexpr auto kEarlyResponseWait = std::chrono::milliseconds(500);
 
 json::value ParseOrNull(const std::string& text) {
   boost::system::error_code ec;
@@ -70,7 +70,7 @@ HttpReply SendHttp(uint16_t port, const HttpRequest& request, std::chrono::milli
   beast::tcp_stream stream(io_context);
   http::response<http::string_body> response;
   beast::error_code result = asio::error::would_block;
-  bool answered = false;
+  bool responded = false;
 
   http::request<http::string_body> message(request.method, request.target, 11);
   message.set(http::field::host, "127.0.0.1");
@@ -91,11 +91,11 @@ HttpReply SendHttp(uint16_t port, const HttpRequest& request, std::chrono::milli
   beast::error_code write_ec;
   if (request.body.size() >= kLargeBody) {
     http::write_header(stream.socket(), serializer, write_ec);
-    answered = WaitReadable(stream.socket(), kEarlyAnswerWait);
+    responded = WaitReadable(stream.socket(), kEarlyResponseWait);
   }
   // A write error is not a failure here: the server may reject the request
   // and close before reading the whole body, and its response is what counts.
-  if (!answered && !write_ec) http::write(stream.socket(), serializer, write_ec);
+  if (!responded && !write_ec) http::write(stream.socket(), serializer, write_ec);
 
   beast::flat_buffer buffer;
   stream.expires_after(timeout);
@@ -103,7 +103,7 @@ HttpReply SendHttp(uint16_t port, const HttpRequest& request, std::chrono::milli
                    [&](beast::error_code ec, size_t) { result = ec; });
   io_context.run();
   if (result) {
-    ADD_FAILURE() << request.target << ": no HTTP answer: " << result.message()
+    ADD_FAILURE() << request.target << ": no HTTP response: " << result.message()
                   << (write_ec ? " (request write failed: " + write_ec.message() + ")" : "");
     return {};
   }
