@@ -35,18 +35,6 @@ LotOutcome NarrowByLots(const ValueSet& named_lots, const ProductRecord& product
   return LotOutcome::kExcluded;
 }
 
-std::string ProductText(const ProductRecord& product) {
-  std::string text = product.sku + "\n" + product.name + "\n" + product.brand + "\n" +
-                     product.gtin + "\n" + product.registration;
-  for (const std::string& lot : product.lots) text += "\n" + lot;
-  return text;
-}
-
-std::string MerchantText(const MerchantRecord& merchant) {
-  return merchant.name + "\n" + merchant.address + "\n" + merchant.phone + "\n" +
-         merchant.website_host + merchant.website_path;
-}
-
 // Returns whether any rule on `field` matches, or the rule set's error.
 Checked<bool> RuleMatches(const RuleSet* rules, std::string_view field, const std::string& text) {
   if (rules == nullptr || !rules->HasField(field)) return false;
@@ -190,6 +178,18 @@ void AddReasons(std::map<MatchKey, std::vector<std::string>>& matches, MatchKey 
 }
 
 }  // namespace
+
+std::string ProductText(const ProductRecord& product) {
+  std::string text = product.sku + "\n" + product.name + "\n" + product.brand + "\n" +
+                     product.gtin + "\n" + product.registration;
+  for (const std::string& lot : product.lots) text += "\n" + lot;
+  return text;
+}
+
+std::string MerchantText(const MerchantRecord& merchant) {
+  return merchant.name + "\n" + merchant.address + "\n" + merchant.phone + "\n" +
+         merchant.website_host + merchant.website_path;
+}
 
 Checked<std::vector<MatchRecord>> MatchAlert(const AlertCriteria& alert,
                                              std::span<const MerchantRecord> merchants,

@@ -57,6 +57,12 @@ struct MatchRecord {
   friend bool operator==(const MatchRecord&, const MatchRecord&) = default;
 };
 
+// The text that "text" rules see: a product's sku, name, brand, gtin,
+// registration and lots, and a merchant's name, address, phone and website,
+// one per line.
+std::string ProductText(const ProductRecord& product);
+std::string MerchantText(const MerchantRecord& merchant);
+
 // Matches one alert against a catalog.
 //
 // A product matches on "gtin", "registration", "rule:product.name",

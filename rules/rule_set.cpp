@@ -132,23 +132,30 @@ std::variant<std::shared_ptr<const RuleSet>, RuleError> RuleSet::Compile(
 }
 
 Checked<std::vector<size_t>> RuleSet::Match(std::string_view field, std::string_view text) const {
-  std::vector<size_t> matched;
-  std::optional<std::string> case_folded;
-  std::optional<std::string> accent_folded;
+  bool exact = false;
+  bool accent = false;
   for (const std::unique_ptr<Group>& group : groups_) {
     if (group->field != field) continue;
-    const std::string* subject;
-    if (group->accent_insensitive) {
-      if (!accent_folded) accent_folded = FoldAccents(text);
-      subject = &*accent_folded;
-    } else {
-      if (!case_folded) case_folded = FoldCase(text);
-      subject = &*case_folded;
-    }
+    (group->accent_insensitive ? accent : exact) = true;
+  }
+  if (!exact && !accent) return std::vector<size_t>{};
+  std::string case_folded = exact ? FoldCase(text) : std::string();
+  std::string accent_folded = accent ? FoldAccents(text) : std::string();
+  return MatchFolded(field, case_folded, accent_folded);
+}
 
-    std::vector<int> hits;
+Checked<std::vector<size_t>> RuleSet::MatchFolded(std::string_view field,
+                                                  std::string_view case_folded,
+                                                  std::string_view accent_folded) const {
+  std::vector<size_t> matched;
+  std::vector<int> hits;
+  for (const std::unique_ptr<Group>& group : groups_) {
+    if (group->field != field) continue;
+    std::string_view subject = group->accent_insensitive ? accent_folded : case_folded;
+
+    hits.clear();
     re2::RE2::Set::ErrorInfo error_info{re2::RE2::Set::kNoError};
-    if (!group->set->Match(*subject, &hits, &error_info) &&
+    if (!group->set->Match(subject, &hits, &error_info) &&
         error_info.kind != re2::RE2::Set::kNoError) {
       // NOTE: no test reaches this branch with RE2 20220601, because Compile
       // already rejects a set whose DFA cannot start. It stays for other versions.

@@ -65,6 +65,12 @@ class RuleSet {
   // returns an empty vector. Thread-safe.
   Checked<std::vector<size_t>> Match(std::string_view field, std::string_view text) const;
 
+  // Same as Match, for a caller that already folded the text: `case_folded` is
+  // FoldCase(text) and `accent_folded` is FoldAccents(text). A catalog index
+  // folds each record once and matches it against many rule sets this way.
+  Checked<std::vector<size_t>> MatchFolded(std::string_view field, std::string_view case_folded,
+                                           std::string_view accent_folded) const;
+
   // Returns true when some rule names `field`.
   bool HasField(std::string_view field) const;
 
