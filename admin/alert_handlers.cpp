@@ -1,5 +1,8 @@
 #include "admin/alert_handlers.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <map>
 #include <spdlog/spdlog.h>
@@ -30,34 +33,34 @@ struct MatchOutcome {
   std::map<std::string, std::string> merchant_names;
 };
 
-// Matches the alert against every merchant and product record.
-// NOTE: this loads the whole catalog from Redis on every call. That is fine
-// for thousands of records, not for a city-wide catalog.
+// Matches the alert against this node's catalog index, on the compute
+// threads, and comes back to the caller's executor.
 awaitable<MatchOutcome> MatchCatalog(AppContext& app, const v1::Alert& alert) {
-  rules::AlertCriteria criteria = BuildCriteria(alert);
-  store::MerchantStore::Snapshot snapshot = co_await app.merchants->LoadAll();
-  std::vector<rules::MerchantRecord> merchants;
-  std::vector<rules::ProductRecord> products;
+  auto caller = co_await asio::this_coro::executor;
+  co_await asio::post(app.compute->get_executor(), asio::use_awaitable);
+  std::optional<ApiError> failure;
   MatchOutcome outcome;
-  for (size_t i = 0; i < snapshot.merchants.size(); ++i) {
-    merchants.push_back(ToMerchantRecord(snapshot.merchants[i]));
-    outcome.merchant_names[snapshot.merchants[i].id()] = snapshot.merchants[i].name();
-    std::vector<rules::ProductRecord> records = ToProductRecords(snapshot.catalogs[i]);
-    products.insert(products.end(), std::make_move_iterator(records.begin()),
-                    std::make_move_iterator(records.end()));
+  try {
+    rules::AlertCriteria criteria = BuildCriteria(alert);
+    auto matched = app.index->Match(criteria);
+    if (!matched.ok()) {
+      spdlog::error("alert {}: matching failed: {}", alert.id(), matched.error().message_en);
+      failure = ApiError(ErrorCode::kInternal, "rules", matched.error().message_vi,
+                         matched.error().message_en);
+    } else {
+      outcome.matches = ToAlertMatches(matched.value());
+      for (const v1::Match& match : outcome.matches.matches()) {
+        if (outcome.merchant_names.contains(match.merchant_id())) continue;
+        if (auto name = app.index->MerchantName(match.merchant_id())) {
+          outcome.merchant_names[match.merchant_id()] = *name;
+        }
+      }
+    }
+  } catch (const ApiError& error) {
+    failure = error;
   }
-  auto matched = rules::MatchAlert(criteria, merchants, products);
-  if (!matched.ok()) {
-    spdlog::error("alert {}: matching failed: {}", alert.id(), matched.error().message_en);
-    throw ApiError(ErrorCode::kInternal, "rules", matched.error().message_vi,
-                   matched.error().message_en);
-  }
-  for (const rules::MatchRecord& record : matched.value()) {
-    v1::Match* match = outcome.matches.add_matches();
-    match->set_merchant_id(record.merchant_id);
-    match->set_sku(record.sku.value_or(""));
-    for (const std::string& reason : record.reasons) match->add_reasons(reason);
-  }
+  co_await asio::post(caller, asio::use_awaitable);
+  if (failure) throw *failure;
   co_return outcome;
 }
 
@@ -164,8 +167,8 @@ awaitable<Response> GetMatches(AppContext& app, RequestContext& context) {
   v1::AlertMatches matches = co_await app.alerts->GetMatches(id);
 
   std::map<std::string, std::string> names;
-  for (const v1::Merchant& merchant : co_await app.merchants->List()) {
-    names[merchant.id()] = merchant.name();
+  for (const v1::Match& match : matches.matches()) {
+    if (auto name = app.index->MerchantName(match.merchant_id())) names[match.merchant_id()] = *name;
   }
   std::map<std::string, NoticeState> notice_states;
   auto notice_ids = co_await app.alerts->GetNoticeIds(id);
@@ -222,22 +225,7 @@ awaitable<Response> PublishAlert(AppContext& app, RequestContext& context) {
     batch.alert.set_sender(publisher.role());
     batch.matches = outcome.matches;
     if (CreatesNotices(draft->category()) && draft->cap_status() == v1::CAP_STATUS_ACTUAL) {
-      std::map<std::string, v1::Notice> by_merchant;
-      for (const v1::Match& match : outcome.matches.matches()) {
-        if (match.sku().empty()) continue;  // merchant-record matches create no notice
-        v1::Notice& notice = by_merchant[match.merchant_id()];
-        if (notice.id().empty()) {
-          notice.set_id(NewId('n'));
-          notice.set_merchant_id(match.merchant_id());
-          notice.set_alert_id(id);
-          notice.set_alert_seq(seq);
-          notice.set_state(v1::NOTICE_STATE_OPEN);
-          notice.set_created(sent);
-          *notice.mutable_headline() = draft->headline();
-        }
-        *notice.add_matches() = match;
-      }
-      for (auto& [merchant, notice] : by_merchant) batch.notices.push_back(std::move(notice));
+      batch.notices = NoticesFor(batch.alert, outcome.matches, sent);
     }
     return batch;
   };

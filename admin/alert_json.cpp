@@ -1,7 +1,9 @@
 #include "admin/alert_json.hpp"
 
 #include <boost/json.hpp>
+#include <map>
 
+#include "admin/auth.hpp"
 #include "admin/json_reader.hpp"
 #include "admin/wards.hpp"
 #include "rules/account.hpp"
@@ -180,6 +182,49 @@ v1::Category CategoryFromName(std::string_view name) {
 bool CreatesNotices(v1::Category category) {
   return category == v1::CATEGORY_RECALL || category == v1::CATEGORY_COUNTERFEIT ||
          category == v1::CATEGORY_FOOD_SAFETY;
+}
+
+bool IsActiveRecall(const v1::Alert& alert) {
+  if (!CreatesNotices(alert.category()) || alert.cap_status() != v1::CAP_STATUS_ACTUAL ||
+      alert.state() != v1::ALERT_STATE_PUBLISHED) {
+    return false;
+  }
+  if (alert.expires().empty()) return true;
+  auto expires = ParseRfc3339(alert.expires());
+  return !expires || *expires > std::chrono::system_clock::now();
+}
+
+v1::AlertMatches ToAlertMatches(const std::vector<rules::MatchRecord>& records) {
+  v1::AlertMatches matches;
+  for (const rules::MatchRecord& record : records) {
+    v1::Match* match = matches.add_matches();
+    match->set_merchant_id(record.merchant_id);
+    match->set_sku(record.sku.value_or(""));
+    for (const std::string& reason : record.reasons) match->add_reasons(reason);
+  }
+  return matches;
+}
+
+std::vector<v1::Notice> NoticesFor(const v1::Alert& alert, const v1::AlertMatches& matches,
+                                   const std::string& created) {
+  std::map<std::string, v1::Notice> by_merchant;
+  for (const v1::Match& match : matches.matches()) {
+    if (match.sku().empty()) continue;
+    v1::Notice& notice = by_merchant[match.merchant_id()];
+    if (notice.id().empty()) {
+      notice.set_id(NewId('n'));
+      notice.set_merchant_id(match.merchant_id());
+      notice.set_alert_id(alert.id());
+      notice.set_alert_seq(alert.seq());
+      notice.set_state(v1::NOTICE_STATE_OPEN);
+      notice.set_created(created);
+      *notice.mutable_headline() = alert.headline();
+    }
+    *notice.add_matches() = match;
+  }
+  std::vector<v1::Notice> notices;
+  for (auto& [merchant, notice] : by_merchant) notices.push_back(std::move(notice));
+  return notices;
 }
 
 v1::Alert ParseAlertRequest(const json::value& body, const AlertLimits& limits) {

@@ -48,4 +48,15 @@ v1::Category CategoryFromName(std::string_view name);
 // True for categories whose matches create merchant notices.
 bool CreatesNotices(v1::Category category);
 
+// True while a published alert can still create notices: an actual alert of
+// a notice-creating category, published and not past its expiry.
+bool IsActiveRecall(const v1::Alert& alert);
+
+v1::AlertMatches ToAlertMatches(const std::vector<rules::MatchRecord>& records);
+
+// One open notice per merchant with product matches (merchant-record
+// matches create none), for an alert with its seq set.
+std::vector<v1::Notice> NoticesFor(const v1::Alert& alert, const v1::AlertMatches& matches,
+                                   const std::string& created);
+
 }  // namespace canhbao::admin

@@ -5,7 +5,11 @@
 
 #include <memory>
 
+#include <boost/asio/thread_pool.hpp>
+
+#include "notify/catalog_follower.hpp"
 #include "notify/hub.hpp"
+#include "rules/catalog_index.hpp"
 #include "server/config.hpp"
 #include "store/alert_store.hpp"
 #include "store/key_store.hpp"
@@ -23,6 +27,11 @@ struct AppContext {
   std::shared_ptr<store::MerchantStore> merchants;
   std::shared_ptr<store::NoticeStore> notices;
   std::shared_ptr<notify::Hub> hub;
+  std::shared_ptr<rules::CatalogIndex> index;
+  std::shared_ptr<notify::CatalogFollower> catalog;
+  // Threads for CPU-heavy work (matching against the whole catalog), so
+  // that it never runs on the I/O threads.
+  std::shared_ptr<boost::asio::thread_pool> compute;
 };
 
 }  // namespace canhbao::admin

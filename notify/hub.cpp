@@ -76,6 +76,7 @@ asio::awaitable<void> Hub::CatchUp() {
     std::vector<v1::Alert> batch = co_await alerts_->ReadLog(last_seq_, kReadBatch);
     for (v1::Alert& alert : batch) {
       if (alert.seq() <= last_seq_) continue;
+      if (alert_observer_) alert_observer_(alert);
       AlertEntry entry;
       entry.seq = alert.seq();
       entry.category_bit = 1u << alert.category();

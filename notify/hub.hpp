@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -65,6 +66,12 @@ class Hub {
   Hub(boost::asio::any_io_executor executor, std::shared_ptr<store::AlertStore> alerts,
       std::shared_ptr<store::NoticeStore> notices, Options options);
 
+  // Called with every alert read from the log, in log order, before it is
+  // dispatched; on the hub's strand. Set before Run.
+  void SetAlertObserver(std::function<void(const v1::Alert&)> observer) {
+    alert_observer_ = std::move(observer);
+  }
+
   // Follows the logs until the executor stops. Start it once.
   boost::asio::awaitable<void> Run();
   // Asks the follower to read the logs now; any thread.
@@ -114,6 +121,7 @@ class Hub {
   std::shared_ptr<store::NoticeStore> notices_;
   Options options_;
   boost::asio::steady_timer wake_timer_;
+  std::function<void(const v1::Alert&)> alert_observer_;
 
   mutable std::mutex mutex_;
   std::deque<AlertEntry> alert_window_;

@@ -66,4 +66,32 @@ bool IsRfc3339(std::string_view text) {
          Digits(text, pos + 4, 2, offset_minute) && offset_hour <= 23 && offset_minute <= 59;
 }
 
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text) {
+  if (!IsRfc3339(text)) return std::nullopt;
+  int year, month, day, hour, minute, second;
+  Digits(text, 0, 4, year);
+  Digits(text, 5, 2, month);
+  Digits(text, 8, 2, day);
+  Digits(text, 11, 2, hour);
+  Digits(text, 14, 2, minute);
+  Digits(text, 17, 2, second);
+  if (second == 60) second = 59;
+  size_t pos = 19;
+  if (text[pos] == '.') {
+    ++pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+  }
+  int offset_minutes = 0;
+  if (text[pos] == '+' || text[pos] == '-') {
+    int offset_hour, offset_minute;
+    Digits(text, pos + 1, 2, offset_hour);
+    Digits(text, pos + 4, 2, offset_minute);
+    offset_minutes = (offset_hour * 60 + offset_minute) * (text[pos] == '-' ? -1 : 1);
+  }
+  using namespace std::chrono;
+  sys_days date = year_month_day{std::chrono::year(year), std::chrono::month(month),
+                                 std::chrono::day(day)};
+  return date + hours(hour) + minutes(minute) + seconds(second) - minutes(offset_minutes);
+}
+
 }  // namespace canhbao

@@ -111,7 +111,8 @@ Service::Service(Config config) : config_(std::move(config)), io_context_() {
 Service::~Service() { Stop(); }
 
 bool Service::IsReady() const {
-  return app_.redis && app_.redis->IsConnected() && app_.hub && app_.hub->IsFollowing();
+  return app_.redis && app_.redis->IsConnected() && app_.hub && app_.hub->IsFollowing() &&
+         app_.catalog && app_.catalog->IsFollowing();
 }
 
 void Service::Start() {
@@ -143,15 +144,26 @@ void Service::Start() {
   app_.hub = std::make_shared<notify::Hub>(
       asio::make_strand(io_context_), app_.alerts, app_.notices,
       notify::Hub::Options{config_.replay_window, config_.follow_interval});
+  app_.index = std::make_shared<rules::CatalogIndex>();
+  app_.compute = std::make_shared<asio::thread_pool>(std::max(1u, std::thread::hardware_concurrency()));
+  app_.catalog = std::make_shared<notify::CatalogFollower>(
+      asio::make_strand(io_context_), app_.merchants, app_.alerts, app_.index,
+      notify::CatalogFollower::Options{config_.follow_interval});
+  std::weak_ptr<notify::CatalogFollower> catalog = app_.catalog;
+  app_.hub->SetAlertObserver([catalog](const v1::Alert& alert) {
+    if (auto locked = catalog.lock()) locked->OnAlert(alert);
+  });
   std::weak_ptr<notify::Hub> hub = app_.hub;
+  auto wake_all = [hub, catalog] {
+    if (auto locked = hub.lock()) locked->Wake();
+    if (auto locked = catalog.lock()) locked->Wake();
+  };
   subscriber_ = store::RedisSubscriber::Create(
       asio::make_strand(io_context_), *endpoint, {store::keys::kEventsChannel},
-      [hub](std::string_view, std::string_view) {
-        if (auto locked = hub.lock()) locked->Wake();
-      },
-      [hub](bool subscribed) {
+      [wake_all](std::string_view, std::string_view) { wake_all(); },
+      [wake_all](bool subscribed) {
         // Anything published while the subscription was down is read now.
-        if (auto locked = hub.lock(); locked && subscribed) locked->Wake();
+        if (subscribed) wake_all();
       });
 
   AddServiceRoutes();
@@ -172,11 +184,16 @@ void Service::Start() {
         .Set(static_cast<double>(app_.hub->deliveries()));
     metrics.Gauge("canhbao_alert_log_seq", "Newest alert sequence number this node has followed")
         .Set(static_cast<double>(app_.hub->last_seq()));
+    metrics.Gauge("canhbao_catalog_products", "Product records in this node's catalog index")
+        .Set(static_cast<double>(app_.index->product_count()));
+    metrics.Gauge("canhbao_catalog_merchants", "Merchant records in this node's catalog index")
+        .Set(static_cast<double>(app_.index->merchant_count()));
   });
 
   app_.redis->Start();
   subscriber_->Start();
   asio::co_spawn(asio::make_strand(io_context_), app_.hub->Run(), asio::detached);
+  asio::co_spawn(asio::make_strand(io_context_), app_.catalog->Run(), asio::detached);
   asio::co_spawn(acceptor_->get_executor(), Accept(*acceptor_, false), asio::detached);
   asio::co_spawn(metrics_acceptor_->get_executor(), Accept(*metrics_acceptor_, true),
                  asio::detached);
@@ -203,6 +220,7 @@ void Service::Stop() {
   io_context_.stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  if (app_.compute) app_.compute->join();
   spdlog::info("canhbao stopped");
 }
 
@@ -506,13 +524,15 @@ void Service::AddServiceRoutes() {
   router_.Add(http::verb::get, "/readyz", [this](RequestContext& context) -> awaitable<Response> {
     bool redis = app_.redis->IsConnected();
     bool following = app_.hub->IsFollowing();
-    json::object body{{"ready", redis && following},
+    bool catalog = app_.catalog->IsFollowing();
+    bool ready = redis && following && catalog;
+    json::object body{{"ready", ready},
                       {"redis", redis},
                       {"alert_log_followed", following},
+                      {"catalog_followed", catalog},
                       {"seq", app_.hub->last_seq()}};
     co_return admin::JsonResponse(
-        context.request, redis && following ? http::status::ok : http::status::service_unavailable,
-        body);
+        context.request, ready ? http::status::ok : http::status::service_unavailable, body);
   });
   // The handler never runs for a WebSocket upgrade (ServeHttp hands the
   // connection over first); a plain GET gets 426.

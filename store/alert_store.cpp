@@ -42,6 +42,27 @@ redis.call('PUBLISH', KEYS[9], 'alert ' .. ARGV[2])
 return {'ok', ARGV[2]}
 )lua";
 
+// KEYS: notice counter, notice log, alert notices, events channel.
+// ARGV: notice count, then (notice id, merchant notices key, notice key,
+// merchant id, bytes) per notice. HSETNX on the alert's notices makes the
+// creation happen once per (alert, merchant) across all nodes.
+constexpr const char* kAddNoticesScript = R"lua(
+local created = 0
+local count = tonumber(ARGV[1])
+for i = 0, count - 1 do
+  local base = 2 + i * 5
+  if redis.call('HSETNX', KEYS[3], ARGV[base + 3], ARGV[base]) == 1 then
+    local notice_seq = redis.call('INCR', KEYS[1])
+    redis.call('SET', ARGV[base + 2], ARGV[base + 4])
+    redis.call('ZADD', KEYS[2], notice_seq, ARGV[base])
+    redis.call('ZADD', ARGV[base + 1], notice_seq, ARGV[base])
+    created = created + 1
+  end
+end
+if created > 0 then redis.call('PUBLISH', KEYS[4], 'notice') end
+return created
+)lua";
+
 constexpr int kMaxPublishAttempts = 20;
 
 uint64_t ToSeq(const std::string& text) { return text.empty() ? 0 : std::stoull(text); }
@@ -122,6 +143,28 @@ awaitable<AlertStore::PublishResult> AlertStore::Publish(
   }
   throw ApiError(ErrorCode::kUnavailable, "", "Hệ thống đang bận, vui lòng thử lại",
                  "The alert log is busy; retry the request");
+}
+
+awaitable<size_t> AlertStore::AddNotices(const std::string& alert_id,
+                                          const std::vector<v1::Notice>& notices) {
+  if (notices.empty()) co_return 0;
+  std::vector<std::string> args = {"EVAL",
+                                   kAddNoticesScript,
+                                   "4",
+                                   keys::kNoticeSeq,
+                                   keys::kNoticeLog,
+                                   keys::AlertNotices(alert_id),
+                                   keys::kEventsChannel,
+                                   std::to_string(notices.size())};
+  for (const v1::Notice& notice : notices) {
+    args.push_back(notice.id());
+    args.push_back(keys::MerchantNotices(notice.merchant_id()));
+    args.push_back(keys::Notice(notice.id()));
+    args.push_back(notice.merchant_id());
+    args.push_back(notice.SerializeAsString());
+  }
+  RedisReply reply = co_await Call(*redis_, std::move(args));
+  co_return static_cast<size_t>(reply.integer);
 }
 
 awaitable<std::vector<v1::Alert>> AlertStore::ListPublished(uint64_t after, uint64_t before,

@@ -47,6 +47,14 @@ class AlertStore {
   boost::asio::awaitable<PublishResult> Publish(
       const std::string& id, const std::function<PublishBatch(uint64_t seq)>& build);
 
+  // Creates notices for merchants of a published alert that have none yet
+  // (a catalog changed after publication, or this node's index was behind
+  // when it published). A merchant that already has a notice for the alert
+  // is skipped, so every node may call this for the same change. Returns the
+  // number of notices created.
+  boost::asio::awaitable<size_t> AddNotices(const std::string& alert_id,
+                                            const std::vector<v1::Notice>& notices);
+
   // Published alerts with seq in (after, before), newest first, at most
   // `limit`. `before` = 0 means no upper bound.
   boost::asio::awaitable<std::vector<v1::Alert>> ListPublished(uint64_t after, uint64_t before,

@@ -32,6 +32,11 @@ inline std::string Catalog(std::string_view merchant_id) {
   return "cb:catalog:" + std::string(merchant_id);
 }
 
+// Sorted set: score = catalog version, member = merchant id whose record or
+// catalog changed at that version. Trimmed to the newest entries.
+inline constexpr const char* kCatalogLog = "cb:catalog_log";
+inline constexpr const char* kCatalogVersion = "cb:catalog_version";
+
 inline std::string Notice(std::string_view id) { return "cb:notice:" + std::string(id); }
 inline std::string MerchantNotices(std::string_view merchant_id) {
   return "cb:notices:" + std::string(merchant_id);
