@@ -7,6 +7,7 @@
 #include "admin/http_reply.hpp"
 #include "admin/json_reader.hpp"
 #include "admin/merchant_json.hpp"
+#include "rules/charset.hpp"
 #include "server/api_error.hpp"
 #include "server/clock.hpp"
 
@@ -82,14 +83,23 @@ awaitable<Response> ReplaceCatalog(AppContext& app, RequestContext& context) {
   if (media.type == "application/json") {
     products = ParseCatalogJson(ReadJsonBody(context.request), limits);
   } else if (media.type == "text/csv") {
-    if (media.charset && *media.charset != "utf-8") {
-      // NOTE: TCVN3 and Windows-1258 catalogs are not converted yet; they
-      // are rejected rather than read as garbled text.
-      throw ApiError(ErrorCode::kUnsupportedMediaType, "Content-Type",
-                     "Bảng mã '" + *media.charset + "' chưa được hỗ trợ; hãy gửi UTF-8",
-                     "Charset '" + *media.charset + "' is not supported; send UTF-8");
+    // A catalog exported by older Vietnamese software may be TCVN3 or
+    // Windows-1258; it is decoded to UTF-8 NFC before it is parsed.
+    std::string charset = media.charset.value_or("utf-8");
+    if (charset == "utf-8" || charset == "utf8") {
+      products = ParseCatalogCsv(context.request.body(), limits);
+    } else {
+      auto decoded = rules::DecodeCatalogText(context.request.body(), charset);
+      if (!decoded.ok()) {
+        ErrorCode code = decoded.error().code == "too_long" ? ErrorCode::kTooLarge
+                         : decoded.error().message_en.rfind("Unsupported charset", 0) == 0
+                             ? ErrorCode::kUnsupportedMediaType
+                             : ErrorCode::kInvalid;
+        throw ApiError(code, code == ErrorCode::kUnsupportedMediaType ? "Content-Type" : "body",
+                       decoded.error().message_vi, decoded.error().message_en);
+      }
+      products = ParseCatalogCsv(decoded.value(), limits);
     }
-    products = ParseCatalogCsv(context.request.body(), limits);
   } else {
     throw ApiError(ErrorCode::kUnsupportedMediaType, "Content-Type",
                    "Content-Type phải là application/json hoặc text/csv",

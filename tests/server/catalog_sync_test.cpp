@@ -146,5 +146,38 @@ TEST_F(CatalogSyncTest, SecondNodeSeesCatalogChanges) {
   second.Stop();
 }
 
+// A catalog exported in Windows-1258 by older shop software is decoded and
+// matched like UTF-8: "Độc hoạt" below is written in CP1258 bytes.
+TEST_F(CatalogSyncTest, Windows1258CatalogIsDecoded) {
+  auto [id, key] = NewMerchant(kTaxCodeA);
+  // CP1258: Đ = 0xD0, ộ = 0xF4 0xF2 (ô + combining dot below), ạ = 0x61 0xF2,
+  // ý = y 0xEC (combining acute).
+  // The literal is split after each escape, because a hex escape would
+  // otherwise swallow a following "c".
+  std::string csv =
+      "sku,name,brand,gtin,registration,lots\n"
+      "DH-1,\xD0\xF4\xF2" "c ho\x61\xF2" "t ky\xEC sinh ho\xE0n,,,VND-4309-05,07062011\n";
+  HttpReply reply =
+      Put("/v1/merchants/" + id + "/products", csv, "text/csv; charset=windows-1258", key);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+
+  HttpReply catalog = Get("/v1/merchants/" + id + "/products", key);
+  ASSERT_EQ(catalog.status, 200) << catalog.body;
+  const json::array& products = catalog.json.as_object().at("products").as_array();
+  ASSERT_EQ(products.size(), 1u);
+  EXPECT_EQ(StringAt(products[0], {"name"}), "Độc hoạt ký sinh hoàn");
+}
+
+TEST_F(CatalogSyncTest, UnknownCharsetIsRejected) {
+  auto [id, key] = NewMerchant(kTaxCodeA);
+  RedisSnapshot before = Snapshot();
+  HttpReply reply = Put("/v1/merchants/" + id + "/products",
+                        "sku,name\nA,B\n", "text/csv; charset=koi8-r", key);
+  EXPECT_EQ(reply.status, 415) << reply.body;
+  EXPECT_EQ(StringAt(reply.json, {"error", "field"}), "Content-Type");
+  EXPECT_FALSE(StringAt(reply.json, {"error", "message", "vi"}).empty());
+  EXPECT_EQ(Snapshot(), before) << "a rejected catalog must change nothing";
+}
+
 }  // namespace
 }  // namespace canhbao::testing
