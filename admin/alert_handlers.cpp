@@ -33,8 +33,9 @@ struct MatchOutcome {
   std::map<std::string, std::string> merchant_names;
 };
 
-// Matches the alert against this node's catalog index, on the compute
-// threads, and comes back to the caller's executor.
+// Normalizes the alert's identifiers, compiles its rules and matches it
+// against this node's catalog index on the compute threads, then resumes on
+// the caller's executor. Throws ApiError 400 for an invalid identifier or rule.
 awaitable<MatchOutcome> MatchCatalog(AppContext& app, const v1::Alert& alert) {
   auto caller = co_await asio::this_coro::executor;
   co_await asio::post(app.compute->get_executor(), asio::use_awaitable);

@@ -331,9 +331,9 @@ v1::Alert ParseAlertRequest(const json::value& body, const AlertLimits& limits) 
     }
   }
 
-  // Normalizing and compiling once proves every identifier and rule valid,
-  // so the draft is never stored with a value the matcher would reject.
-  BuildCriteria(alert);
+  // The caller runs BuildCriteria next, off the I/O threads: it normalizes
+  // every identifier and compiles the rules, and rejects the request when
+  // one is invalid, so no draft is stored with a value the matcher rejects.
   return alert;
 }
 

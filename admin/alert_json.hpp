@@ -24,8 +24,9 @@ struct AlertLimits {
 };
 
 // Reads a POST /v1/alerts body into a draft (no id, state or authorship
-// yet). Checks every field, normalizes every identifier to prove it valid
-// and compiles the rules; throws ApiError (400) naming the first bad field.
+// yet). Checks the shape, types, enums, areas and text of every field and
+// throws ApiError (400) naming the first bad one. Identifiers and rules are
+// checked by BuildCriteria, which the caller must run before storing.
 v1::Alert ParseAlertRequest(const boost::json::value& body, const AlertLimits& limits = {});
 
 // Normalizes the alert's identifiers and compiles its rules for matching.

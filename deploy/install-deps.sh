@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
-  libhiredis-dev libre2-dev
+  libhiredis-dev libre2-dev libvectorscan-dev
   libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev
   libssl-dev libsodium-dev libspdlog-dev libfmt-dev

@@ -146,8 +146,8 @@ TEST_F(CatalogSyncTest, SecondNodeSeesCatalogChanges) {
   second.Stop();
 }
 
-// A catalog exported in Windows-1258 by older shop software is decoded and
-// matched like UTF-8: "Độc hoạt" below is written in CP1258 bytes.
+// A catalog exported in Windows-1258 by older shop software is decoded to
+// the same NFC text as UTF-8: the name below is written in CP1258 bytes.
 TEST_F(CatalogSyncTest, Windows1258CatalogIsDecoded) {
   auto [id, key] = NewMerchant(kTaxCodeA);
   // CP1258: Đ = 0xD0, ộ = 0xF4 0xF2 (ô + combining dot below), ạ = 0x61 0xF2,
