@@ -53,13 +53,27 @@ class CatalogIndex {
   size_t product_count() const;
 
  private:
-  // A product with its name and brand folded once, for rule matching. An
-  // empty *_accent means it equals *_case (the text has no diacritics).
   struct Product {
     ProductRecord record;
-    std::string name_case, name_accent, brand_case, brand_accent;
     bool live = false;
   };
+  // Where a product's folded name and brand sit in arena_: FoldCase and
+  // FoldAccents of each. Kept apart from Product so that a rule scan over
+  // every product reads two small, dense arrays instead of scattered
+  // strings.
+  enum FoldedField { kNameCase, kNameAccent, kBrandCase, kBrandAccent, kFoldedFields };
+  struct Folded {
+    uint32_t offset[kFoldedFields] = {};
+    uint32_t length[kFoldedFields] = {};
+  };
+  std::string_view FoldedText(uint32_t slot, FoldedField field) const {
+    const Folded& folded = folded_[slot];
+    return std::string_view(arena_).substr(folded.offset[field], folded.length[field]);
+  }
+  // Appends the texts to the arena and returns where they are.
+  Folded StoreFolded(const std::string (&texts)[kFoldedFields]);
+  // Rebuilds the arena from live products once most of it is garbage.
+  void CompactArenaIfWasteful();
   struct Merchant {
     MerchantRecord record;
     std::vector<uint32_t> products;  // slots in products_
@@ -72,12 +86,16 @@ class CatalogIndex {
   void RemoveLocked(const std::string& merchant_id);
   Checked<std::vector<MatchRecord>> MatchLocked(const AlertCriteria& criteria,
                                                 const Merchant* only) const;
-  // Adds the slots of products whose name, brand or text match a rule.
+  // Adds the slots of products whose name, brand or text match a rule, with
+  // the fields that matched. Scans `slots`, or every product when null.
   Checked<bool> ScanRules(const RuleSet& rules, const std::vector<uint32_t>* slots,
-                          std::vector<uint32_t>& found) const;
+                          std::vector<std::pair<uint32_t, ProductRuleHits>>& found) const;
 
   mutable std::shared_mutex mutex_;
   std::vector<Product> products_;
+  std::vector<Folded> folded_;  // parallel to products_
+  std::string arena_;
+  size_t arena_garbage_ = 0;
   std::vector<uint32_t> free_slots_;
   size_t live_products_ = 0;
   std::unordered_map<std::string, Merchant> merchants_;

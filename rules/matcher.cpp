@@ -64,18 +64,26 @@ struct Criteria {
   std::vector<Entry> entries;
 };
 
-// Returns the reasons a product matches, empty for no match.
-Checked<std::vector<std::string>> MatchProduct(const Criteria& criteria, const RuleSet* rules,
-                                               const ProductRecord& product) {
+// Returns which product rules match the product, or the rule set's error.
+Checked<ProductRuleHits> RuleHitsOf(const RuleSet* rules, const ProductRecord& product) {
+  ProductRuleHits hits;
+  if (rules == nullptr) return hits;
   Checked<bool> by_name = RuleMatches(rules, kFieldProductName, product.name);
   if (!by_name) return by_name.error();
   Checked<bool> by_brand = RuleMatches(rules, kFieldProductBrand, product.brand);
   if (!by_brand) return by_brand.error();
   Checked<bool> by_text =
-      RuleMatches(rules, kFieldText,
-                  rules && rules->HasField(kFieldText) ? ProductText(product) : std::string());
+      RuleMatches(rules, kFieldText, rules->HasField(kFieldText) ? ProductText(product) : std::string());
   if (!by_text) return by_text.error();
+  hits.name = by_name.value();
+  hits.brand = by_brand.value();
+  hits.text = by_text.value();
+  return hits;
+}
 
+// Returns the reasons a product matches, empty for no match.
+std::vector<std::string> MatchProduct(const Criteria& criteria, const ProductRecord& product,
+                                      const ProductRuleHits& hits) {
   bool gtin = false;
   bool registration = false;
   bool name_rule = false;
@@ -92,14 +100,14 @@ Checked<std::vector<std::string>> MatchProduct(const Criteria& criteria, const R
 
   bool alert_gtin = Has(criteria.gtins, product.gtin);
   bool alert_registration = Has(criteria.registrations, product.registration);
-  if (alert_gtin || alert_registration || by_name.value() || by_brand.value() || by_text.value()) {
+  if (alert_gtin || alert_registration || hits.name || hits.brand || hits.text) {
     LotOutcome outcome = NarrowByLots(criteria.lots, product);
     if (outcome != LotOutcome::kExcluded) {
       gtin = alert_gtin;
       registration = alert_registration;
-      name_rule = by_name.value();
-      brand_rule = by_brand.value();
-      text_rule = by_text.value();
+      name_rule = hits.name;
+      brand_rule = hits.brand;
+      text_rule = hits.text;
       record_lot(outcome);
     }
   }
@@ -194,15 +202,28 @@ std::string MerchantText(const MerchantRecord& merchant) {
 Checked<std::vector<MatchRecord>> MatchAlert(const AlertCriteria& alert,
                                              std::span<const MerchantRecord> merchants,
                                              std::span<const ProductRecord> products) {
+  std::vector<ProductRuleHits> hits;
+  hits.reserve(products.size());
+  for (const ProductRecord& product : products) {
+    Checked<ProductRuleHits> product_hits = RuleHitsOf(alert.rules.get(), product);
+    if (!product_hits) return product_hits.error();
+    hits.push_back(product_hits.value());
+  }
+  return MatchAlertWithRuleHits(alert, merchants, products, hits);
+}
+
+Checked<std::vector<MatchRecord>> MatchAlertWithRuleHits(const AlertCriteria& alert,
+                                                         std::span<const MerchantRecord> merchants,
+                                                         std::span<const ProductRecord> products,
+                                                         std::span<const ProductRuleHits> hits) {
   Criteria criteria(alert);
   // std::optional orders nullopt first, which gives the documented order.
   std::map<MatchKey, std::vector<std::string>> matches;
 
-  for (const ProductRecord& product : products) {
-    Checked<std::vector<std::string>> reasons = MatchProduct(criteria, alert.rules.get(), product);
-    if (!reasons) return reasons.error();
-    if (reasons.value().empty()) continue;
-    AddReasons(matches, {product.merchant_id, product.sku}, std::move(reasons.value()));
+  for (size_t i = 0; i < products.size(); ++i) {
+    std::vector<std::string> reasons = MatchProduct(criteria, products[i], hits[i]);
+    if (reasons.empty()) continue;
+    AddReasons(matches, {products[i].merchant_id, products[i].sku}, std::move(reasons));
   }
   for (const MerchantRecord& merchant : merchants) {
     Checked<std::vector<std::string>> reasons = MatchMerchant(criteria, alert, merchant);

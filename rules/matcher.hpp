@@ -57,6 +57,13 @@ struct MatchRecord {
   friend bool operator==(const MatchRecord&, const MatchRecord&) = default;
 };
 
+// Which of an alert's product rules match one product, by field.
+struct ProductRuleHits {
+  bool name = false;
+  bool brand = false;
+  bool text = false;
+};
+
 // The text that "text" rules see: a product's sku, name, brand, gtin,
 // registration and lots, and a merchant's name, address, phone and website,
 // one per line.
@@ -87,5 +94,13 @@ std::string MerchantText(const MerchantRecord& merchant);
 Checked<std::vector<MatchRecord>> MatchAlert(const AlertCriteria& criteria,
                                              std::span<const MerchantRecord> merchants,
                                              std::span<const ProductRecord> products);
+
+// Same as MatchAlert, with the product rules already evaluated by the
+// caller: hits[i] belongs to products[i]. A catalog index that matched the
+// rules against text folded in advance uses this to avoid folding again.
+Checked<std::vector<MatchRecord>> MatchAlertWithRuleHits(const AlertCriteria& criteria,
+                                                         std::span<const MerchantRecord> merchants,
+                                                         std::span<const ProductRecord> products,
+                                                         std::span<const ProductRuleHits> hits);
 
 }  // namespace canhbao::rules

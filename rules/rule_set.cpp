@@ -175,6 +175,21 @@ Checked<std::vector<size_t>> RuleSet::MatchFolded(std::string_view field,
   return matched;
 }
 
+Checked<bool> RuleSet::AnyMatchFolded(std::string_view field, std::string_view case_folded,
+                                      std::string_view accent_folded) const {
+  for (const std::unique_ptr<Group>& group : groups_) {
+    if (group->field != field) continue;
+    std::string_view subject = group->accent_insensitive ? accent_folded : case_folded;
+    re2::RE2::Set::ErrorInfo error_info{re2::RE2::Set::kNoError};
+    if (group->set->Match(subject, nullptr, &error_info)) return true;
+    if (error_info.kind != re2::RE2::Set::kNoError) {
+      return Invalid{"match_failed", "Không so khớp được quy tắc trên trường " + group->field + ".",
+                     "Matching the rules on field " + group->field + " failed."};
+    }
+  }
+  return false;
+}
+
 bool RuleSet::HasField(std::string_view field) const {
   return std::any_of(groups_.begin(), groups_.end(),
                      [&](const std::unique_ptr<Group>& g) { return g->field == field; });

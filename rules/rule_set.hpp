@@ -71,6 +71,11 @@ class RuleSet {
   Checked<std::vector<size_t>> MatchFolded(std::string_view field, std::string_view case_folded,
                                            std::string_view accent_folded) const;
 
+  // Returns whether any rule on `field` matches the folded text, without
+  // collecting which: RE2 can stop at the first match. Fails like Match.
+  Checked<bool> AnyMatchFolded(std::string_view field, std::string_view case_folded,
+                               std::string_view accent_folded) const;
+
   // Returns true when some rule names `field`.
   bool HasField(std::string_view field) const;
 

@@ -175,5 +175,34 @@ TEST(CatalogIndex, MatchMerchantLimitsToOneMerchant) {
   EXPECT_TRUE(index.MatchMerchant(criteria, "unknown").value().empty());
 }
 
+// Replacing a large catalog several times leaves most of the folded-text
+// arena unused, which triggers a compaction; rules must still see every
+// product's name afterwards.
+TEST(CatalogIndex, RulesSurviveArenaCompaction) {
+  CatalogIndex index;
+  MerchantRecord merchant{.id = "m1", .name = "Siêu thị Đông Ba"};
+  auto Catalog = [](const std::string& flavor) {
+    std::vector<ProductRecord> products;
+    for (int i = 0; i < 12000; ++i) {
+      products.push_back(ProductRecord{
+          .merchant_id = "m1",
+          .sku = "SKU-" + std::to_string(i),
+          .name = "Sữa bột trẻ em " + flavor + " loại đặc biệt dành cho bé từ 1 đến 3 tuổi, lon " +
+                  std::to_string(i) + "g"});
+    }
+    return products;
+  };
+  for (const char* flavor : {"hương dâu", "hương vani", "hương sô-cô-la"}) {
+    index.Upsert(merchant, Catalog(flavor));
+  }
+  AlertCriteria criteria;
+  criteria.rules = Compile({{"product.name", "huong so-co-la", true}});
+  auto matched = index.Match(criteria);
+  ASSERT_TRUE(matched.ok());
+  EXPECT_EQ(matched.value().size(), 12000u);
+  criteria.rules = Compile({{"product.name", "hương dâu", false}});
+  EXPECT_TRUE(index.Match(criteria).value().empty()) << "the replaced catalog must be gone";
+}
+
 }  // namespace
 }  // namespace canhbao::rules
