@@ -217,12 +217,16 @@ awaitable<Response> PublishAlert(AppContext& app, RequestContext& context) {
   // that create notices are computed again now.
   MatchOutcome outcome = co_await MatchCatalog(app, *draft);
   std::string sent = NowRfc3339();
+  int64_t sent_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   auto build = [&](uint64_t seq) {
     store::AlertStore::PublishBatch batch;
     batch.alert = *draft;
     batch.alert.set_seq(seq);
     batch.alert.set_state(v1::ALERT_STATE_PUBLISHED);
     batch.alert.set_sent(sent);
+    batch.alert.set_sent_unix_ms(sent_unix_ms);
     batch.alert.set_sender(publisher.role());
     batch.matches = outcome.matches;
     if (CreatesNotices(draft->category()) && draft->cap_status() == v1::CAP_STATUS_ACTUAL) {

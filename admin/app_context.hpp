@@ -12,6 +12,7 @@
 #include "rules/catalog_index.hpp"
 #include "server/config.hpp"
 #include "store/alert_store.hpp"
+#include "store/device_store.hpp"
 #include "store/key_store.hpp"
 #include "store/merchant_store.hpp"
 #include "store/notice_store.hpp"
@@ -26,6 +27,7 @@ struct AppContext {
   std::shared_ptr<store::AlertStore> alerts;
   std::shared_ptr<store::MerchantStore> merchants;
   std::shared_ptr<store::NoticeStore> notices;
+  std::shared_ptr<store::DeviceStore> devices;
   std::shared_ptr<notify::Hub> hub;
   std::shared_ptr<rules::CatalogIndex> index;
   std::shared_ptr<notify::CatalogFollower> catalog;

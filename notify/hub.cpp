@@ -190,6 +190,16 @@ void Hub::Unsubscribe(uint64_t connection_id) {
   subscriptions_.erase(connection_id);
 }
 
+void Hub::UpdateDevice(const std::string& device_id, uint32_t category_mask,
+                       std::vector<std::string> wards) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, subscription] : subscriptions_) {
+    if (subscription.device_id != device_id) continue;
+    subscription.category_mask = category_mask;
+    subscription.wards = wards;
+  }
+}
+
 size_t Hub::subscriber_count() const {
   std::lock_guard lock(mutex_);
   return subscriptions_.size();

@@ -49,6 +49,9 @@ struct Subscription {
   std::vector<std::string> wards;
   // Set for a merchant connection: its notices are delivered too.
   std::string merchant_id;
+  // Set for a device connection that follows the device's registered
+  // subscriptions, so that UpdateDevice can change them while it is open.
+  std::string device_id;
   // Entries at or below these numbers were already seen by the client.
   uint64_t after_seq = 0;
   uint64_t after_notice_seq = 0;
@@ -89,6 +92,10 @@ class Hub {
   // subscription for live entries. Any thread.
   SubscribeResult Subscribe(uint64_t connection_id, Subscription subscription);
   void Unsubscribe(uint64_t connection_id);
+  // Changes the categories and wards of every open connection of the
+  // device that follows its registered subscriptions. Any thread.
+  void UpdateDevice(const std::string& device_id, uint32_t category_mask,
+                    std::vector<std::string> wards);
 
   // True once the follower has read the logs up to date and its last read
   // succeeded.

@@ -18,9 +18,11 @@
 #include "admin/alert_json.hpp"
 #include "admin/auth.hpp"
 #include "admin/http_reply.hpp"
+#include "admin/device_handlers.hpp"
 #include "admin/merchant_handlers.hpp"
 #include "admin/wards.hpp"
 #include "server/api_error.hpp"
+#include "server/stream_request.hpp"
 #include "server/stream_session.hpp"
 #include "store/keys.hpp"
 #include "store/redis_endpoint.hpp"
@@ -90,18 +92,6 @@ Response ErrorResponse(const Request& request, const ApiError& error) {
   return admin::JsonResponse(request, StatusFor(error.code()), error.ToJson());
 }
 
-std::vector<std::string> SplitComma(const std::string& value) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t end = value.find(',', start);
-    if (end == std::string::npos) end = value.size();
-    if (end > start) items.push_back(value.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
 }  // namespace
 
 Service::Service(Config config) : config_(std::move(config)), io_context_() {
@@ -141,6 +131,7 @@ void Service::Start() {
   app_.alerts = std::make_shared<store::AlertStore>(app_.redis);
   app_.merchants = std::make_shared<store::MerchantStore>(app_.redis);
   app_.notices = std::make_shared<store::NoticeStore>(app_.redis);
+  app_.devices = std::make_shared<store::DeviceStore>(app_.redis);
   app_.hub = std::make_shared<notify::Hub>(
       asio::make_strand(io_context_), app_.alerts, app_.notices,
       notify::Hub::Options{config_.replay_window, config_.follow_interval});
@@ -150,8 +141,16 @@ void Service::Start() {
       asio::make_strand(io_context_), app_.merchants, app_.alerts, app_.index,
       notify::CatalogFollower::Options{config_.follow_interval});
   std::weak_ptr<notify::CatalogFollower> catalog = app_.catalog;
-  app_.hub->SetAlertObserver([catalog](const v1::Alert& alert) {
+  app_.hub->SetAlertObserver([this, catalog](const v1::Alert& alert) {
     if (auto locked = catalog.lock()) locked->OnAlert(alert);
+    if (alert.sent_unix_ms() > 0) {
+      auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+      double delay = static_cast<double>(now.count() - alert.sent_unix_ms()) / 1000.0;
+      // Alerts read at start-up were published long ago; they are not
+      // deliveries this node delayed.
+      if (delay >= 0 && delay < 60) metrics_.publish_to_send().Observe(delay);
+    }
   });
   std::weak_ptr<notify::Hub> hub = app_.hub;
   auto wake_all = [hub, catalog] {
@@ -160,7 +159,15 @@ void Service::Start() {
   };
   subscriber_ = store::RedisSubscriber::Create(
       asio::make_strand(io_context_), *endpoint, {store::keys::kEventsChannel},
-      [wake_all](std::string_view, std::string_view) { wake_all(); },
+      [this, wake_all](std::string_view, std::string_view payload) {
+        constexpr std::string_view kDevice = "device ";
+        if (payload.substr(0, kDevice.size()) == kDevice) {
+          asio::co_spawn(io_context_, FollowDeviceChange(std::string(payload.substr(kDevice.size()))),
+                         asio::detached);
+          return;
+        }
+        wake_all();
+      },
       [wake_all](bool subscribed) {
         // Anything published while the subscription was down is read now.
         if (subscribed) wake_all();
@@ -170,6 +177,7 @@ void Service::Start() {
   admin::AddKeyRoutes(router_, app_);
   admin::AddAlertRoutes(router_, app_);
   admin::AddMerchantRoutes(router_, app_);
+  admin::AddDeviceRoutes(router_, app_);
 
   metrics_.SetScrapeHook([this](Metrics& metrics) {
     metrics.Gauge("canhbao_redis_commands", "Redis commands sent since start")
@@ -391,7 +399,7 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
     if (found.route != nullptr && found.route->pattern == "/v1/stream" &&
         beast::websocket::is_upgrade(request)) {
       stream.expires_never();
-      co_await UpgradeToStream(std::move(stream), std::move(request), context, connection_id);
+      co_await UpgradeToStream(std::move(stream), request, context, connection_id);
       co_return;
     }
 
@@ -443,63 +451,12 @@ awaitable<Response> Service::Dispatch(RequestContext& context, const Route* rout
   }
 }
 
-awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request request,
+awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& request,
                                          RequestContext& context, uint64_t connection_id) {
   notify::Subscription subscription;
   std::optional<ApiError> rejection;
   try {
-    if (auto categories = context.Query("categories")) {
-      for (const std::string& name : SplitComma(*categories)) {
-        v1::Category category = admin::CategoryFromName(name);
-        if (category == v1::CATEGORY_UNSPECIFIED) {
-          throw InvalidField("categories", "loại '" + name + "' không hợp lệ",
-                             "unknown category '" + name + "'");
-        }
-        subscription.category_mask |= 1u << category;
-      }
-    } else {
-      subscription.category_mask = notify::AllCategories();
-    }
-    if (auto wards = context.Query("wards")) {
-      for (const std::string& ward : SplitComma(*wards)) {
-        if (admin::FindWard(ward) == nullptr) {
-          throw InvalidField("wards", "'" + ward + "' không phải mã phường/xã của Huế",
-                             "'" + ward + "' is not a ward code of Huế");
-        }
-        subscription.wards.push_back(ward);
-      }
-    }
-    if (!admin::BearerToken(request).empty()) {
-      v1::ApiKey key = co_await admin::Authenticate(*app_.keys, request, admin::kMerchantRole);
-      subscription.merchant_id = key.merchant_id();
-    }
-    std::optional<uint64_t> since = admin::QueryNumber(context, "since", UINT64_MAX / 2);
-    if (since) {
-      uint64_t newest = co_await app_.alerts->LastSeq();
-      if (*since > newest) {
-        throw InvalidField("since",
-                           "lớn hơn số thứ tự mới nhất (" + std::to_string(newest) + ")",
-                           "is greater than the newest sequence number (" +
-                               std::to_string(newest) + ")");
-      }
-      subscription.after_seq = *since;
-    } else {
-      subscription.after_seq = UINT64_MAX / 2;  // live only
-    }
-    std::optional<uint64_t> notices_since =
-        admin::QueryNumber(context, "notices_since", UINT64_MAX / 2);
-    subscription.after_notice_seq =
-        notices_since ? *notices_since : (subscription.merchant_id.empty() ? UINT64_MAX / 2 : 0);
-    if (!since) {
-      // Without since= the client wants live alerts only: start at the
-      // hub's position so nothing older is replayed.
-      subscription.after_seq = app_.hub->last_seq();
-    }
-    if (!notices_since && !subscription.merchant_id.empty()) {
-      // A merchant without notices_since gets its open notices from the
-      // window first, so that nothing published while it was away is missed.
-      subscription.after_notice_seq = 0;
-    }
+    subscription = co_await ResolveStreamRequest(app_, context);
   } catch (const ApiError& error) {
     rejection = error;
   }
@@ -514,6 +471,21 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request reque
   auto session =
       std::make_shared<StreamSession>(std::move(stream), config_, *app_.hub, metrics_, connection_id);
   co_await session->Run(std::move(request), std::move(subscription));
+}
+
+awaitable<void> Service::FollowDeviceChange(std::string device_id) {
+  try {
+    std::optional<v1::Device> device = co_await app_.devices->Get(device_id);
+    if (device) {
+      app_.hub->UpdateDevice(device_id, admin::CategoryMask(device->categories()),
+                             {device->wards().begin(), device->wards().end()});
+    } else {
+      // An unregistered device's open connections receive nothing more.
+      app_.hub->UpdateDevice(device_id, 0, {});
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("device {}: could not apply changed subscriptions: {}", device_id, e.what());
+  }
 }
 
 void Service::AddServiceRoutes() {

@@ -47,8 +47,13 @@ class Service {
   boost::asio::awaitable<Response> Dispatch(RequestContext& context, const Route* route,
                                             bool path_known);
   std::string ClientAddress(const boost::asio::ip::tcp::socket& socket, const Request& request) const;
-  boost::asio::awaitable<void> UpgradeToStream(boost::beast::tcp_stream stream, Request request,
+  // Hands the connection to a StreamSession. `request` and `context` belong
+  // to the caller's frame, which outlives this call; `context.request` is
+  // `request`.
+  boost::asio::awaitable<void> UpgradeToStream(boost::beast::tcp_stream stream, Request& request,
                                                 RequestContext& context, uint64_t connection_id);
+  // Applies a device's changed subscriptions to its open connections.
+  boost::asio::awaitable<void> FollowDeviceChange(std::string device_id);
   void AddServiceRoutes();
 
   Config config_;

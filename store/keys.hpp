@@ -45,6 +45,13 @@ inline std::string MerchantNotices(std::string_view merchant_id) {
 inline constexpr const char* kNoticeLog = "cb:notice_log";
 inline constexpr const char* kNoticeSeq = "cb:notice_seq";
 
+inline std::string Device(std::string_view id) { return "cb:device:" + std::string(id); }
+inline std::string DeviceByTokenHash(std::string_view hash) {
+  return "cb:devicehash:" + std::string(hash);
+}
+// One-time WebSocket tickets, by the hash of the ticket; they expire.
+inline std::string Ticket(std::string_view hash) { return "cb:ticket:" + std::string(hash); }
+
 inline std::string KeyByHash(std::string_view hash) { return "cb:keyhash:" + std::string(hash); }
 inline std::string KeyHashById(std::string_view id) { return "cb:key:" + std::string(id); }
 inline constexpr const char* kKeys = "cb:keys";
