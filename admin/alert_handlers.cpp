@@ -206,6 +206,13 @@ awaitable<Response> PublishAlert(AppContext& app, RequestContext& context) {
                    "The alert is not in a state that can be published");
   }
 
+  if (!draft->expires().empty()) {
+    auto expires = ParseRfc3339(draft->expires());
+    if (expires && *expires <= std::chrono::system_clock::now()) {
+      throw Conflict("expires", "Bản nháp đã quá thời điểm hết hạn " + draft->expires(),
+                     "The draft expired at " + draft->expires() + " and cannot be published");
+    }
+  }
   bool whole_city = draft->areas_size() == 1 && draft->areas(0) == "all";
   if (whole_city && !confirm_whole_city) {
     throw InvalidField("confirm_whole_city",

@@ -275,9 +275,14 @@ v1::Alert ParseAlertRequest(const json::value& body, const AlertLimits& limits) 
   }
   alert.set_source(reader.OptionalString("source", 200).value_or(""));
   if (std::optional<std::string> expires = reader.OptionalString("expires", 40)) {
-    if (!IsRfc3339(*expires)) {
+    auto when = ParseRfc3339(*expires);
+    if (!when) {
       throw InvalidField("expires", "phải là thời điểm RFC 3339 có múi giờ, ví dụ 2027-01-31T23:59:59+07:00",
                          "must be an RFC 3339 time with offset, e.g. 2027-01-31T23:59:59+07:00");
+    }
+    if (*when <= std::chrono::system_clock::now()) {
+      throw InvalidField("expires", "thời điểm hết hạn '" + *expires + "' đã qua",
+                         "the expiry time '" + *expires + "' is already past");
     }
     alert.set_expires(*expires);
   }

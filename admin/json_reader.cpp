@@ -11,11 +11,18 @@ json::value ParseJsonBody(std::string_view body, const JsonLimits& limits) {
   options.max_depth = limits.max_depth;
   json::stream_parser parser({}, options);
   boost::system::error_code ec;
-  parser.write(body.data(), body.size(), ec);
+  size_t consumed = parser.write(body.data(), body.size(), ec);
   if (!ec) parser.finish(ec);
   if (ec) {
-    std::string vi = "Nội dung JSON không hợp lệ: " + ec.message();
-    std::string en = "The body is not valid JSON: " + ec.message();
+    // stream_parser stops at the byte it could not read, so `consumed` is
+    // the position of the problem.
+    std::string at = std::to_string(consumed);
+    std::string vi = "Nội dung JSON không hợp lệ tại byte " + at;
+    std::string en = "The body is not valid JSON at byte " + at;
+    if (ec == json::error::incomplete || ec == json::error::extra_data || body.empty()) {
+      vi = "Nội dung JSON bị thiếu hoặc bị cắt ngang";
+      en = "The JSON body is empty or cut short";
+    }
     if (ec == json::error::too_deep) {
       vi = "Nội dung JSON lồng nhau quá sâu (tối đa " + std::to_string(limits.max_depth) + " cấp)";
       en = "The JSON body is nested too deeply (at most " + std::to_string(limits.max_depth) +

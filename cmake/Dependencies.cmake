@@ -8,9 +8,7 @@ find_package(PkgConfig REQUIRED)
 find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS system json url program_options)
 add_library(canhbao_boost INTERFACE)
 target_link_libraries(canhbao_boost INTERFACE Boost::headers Boost::system Boost::json Boost::url)
-target_compile_definitions(canhbao_boost INTERFACE
-  BOOST_ASIO_NO_DEPRECATED
-  BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_definitions(canhbao_boost INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)

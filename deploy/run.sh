@@ -12,7 +12,21 @@ redis_socket="$redis_dir/redis.sock"
 binary="$root/build/server/canhbao"
 
 if [ "${1:-}" = "stop" ]; then
-  if [ -f "$redis_dir/redis.pid" ]; then kill "$(cat "$redis_dir/redis.pid")" 2>/dev/null || true; fi
+  pid=$(cat "$redis_dir/redis.pid" 2>/dev/null || true)
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    echo "run.sh: redis is not running"
+    exit 0
+  fi
+  kill "$pid"
+  # Redis writes its AOF before it exits; wait up to 10 s for that.
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "run.sh: redis (pid $pid) is still shutting down" >&2
+    exit 1
+  fi
   echo "run.sh: redis stopped"
   exit 0
 fi
@@ -50,5 +64,6 @@ bash "$root/deploy/demo/load.sh" "http://$listen" "$binary" "$var/demo"
 
 echo
 echo "canhbao is serving on http://$listen (metrics on ${CANHBAO_METRICS_LISTEN:-127.0.0.1:9090})."
-echo "Demo keys are in $var/demo/keys.env. Press Ctrl-C to stop the service."
+echo "Demo keys are in $var/demo/keys.env. Press Ctrl-C to stop the service;"
+echo "Redis keeps running with its data until 'deploy/run.sh stop'."
 wait "$server_pid"

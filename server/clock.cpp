@@ -12,7 +12,7 @@ std::string NowRfc3339() {
   std::time_t seconds = system_clock::to_time_t(local);
   std::tm parts{};
   gmtime_r(&seconds, &parts);
-  char text[40];
+  char text[64];
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", parts.tm_year + 1900,
                 parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
   return text;
@@ -68,7 +68,7 @@ bool IsRfc3339(std::string_view text) {
 
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text) {
   if (!IsRfc3339(text)) return std::nullopt;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   Digits(text, 0, 4, year);
   Digits(text, 5, 2, month);
   Digits(text, 8, 2, day);
@@ -83,7 +83,7 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
   }
   int offset_minutes = 0;
   if (text[pos] == '+' || text[pos] == '-') {
-    int offset_hour, offset_minute;
+    int offset_hour = 0, offset_minute = 0;
     Digits(text, pos + 1, 2, offset_hour);
     Digits(text, pos + 4, 2, offset_minute);
     offset_minutes = (offset_hour * 60 + offset_minute) * (text[pos] == '-' ? -1 : 1);

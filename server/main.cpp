@@ -7,7 +7,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/url/parse.hpp>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -29,10 +34,14 @@ Usage:
   canhbao serve [settings]
   canhbao key create --role ROLE --name NAME [--merchant ID] [settings]
   canhbao key revoke ID [settings]
+  canhbao listen [--key KEY] URL
   canhbao --help
 
 ROLE is admin, police, market, health, moderator or merchant. `key create`
 prints "id<TAB>key" on one line; the key is shown only this once.
+`listen` connects to a stream such as
+ws://127.0.0.1:8080/v1/stream?categories=recall and prints each message on
+one line; --key sends a merchant key or device token.
 )";
 
 void SetUpLogging(const Config& config) {
@@ -159,6 +168,51 @@ int KeyRevoke(const Config& config, const std::vector<std::string>& rest) {
   });
 }
 
+// Prints every message of a WebSocket stream, one per line, until the
+// server closes it. Returns the process exit code.
+int Listen(const std::vector<std::string>& rest) {
+  std::vector<std::string> positional;
+  auto options = ReadOptions(rest, 1, {"key"}, positional);
+  if (positional.size() != 1) {
+    std::cerr << "usage: canhbao listen [--key KEY] ws://HOST:PORT/v1/stream?...\n";
+    return 2;
+  }
+  auto url = boost::urls::parse_uri(positional[0]);
+  if (!url || url->scheme() != "ws" || url->host().empty()) {
+    std::cerr << "canhbao: expected a ws://host:port/path URL, got '" << positional[0] << "'\n";
+    return 2;
+  }
+  std::string host(url->host());
+  std::string port = url->has_port() ? std::string(url->port()) : "80";
+  std::string target(url->encoded_target());
+  if (target.empty()) target = "/";
+  try {
+    asio::io_context io_context;
+    asio::ip::tcp::resolver resolver(io_context);
+    boost::beast::websocket::stream<asio::ip::tcp::socket> ws(io_context);
+    asio::connect(ws.next_layer(), resolver.resolve(host, port));
+    std::string key = options.count("key") ? options["key"] : "";
+    ws.set_option(boost::beast::websocket::stream_base::decorator(
+        [key](boost::beast::websocket::request_type& request) {
+          request.set(boost::beast::http::field::sec_websocket_protocol, "canhbao.v1.json");
+          if (!key.empty()) request.set(boost::beast::http::field::authorization, "Bearer " + key);
+        }));
+    boost::beast::websocket::response_type response;
+    ws.handshake(response, host + ":" + port, target);
+    std::cerr << "canhbao: connected to " << positional[0] << "\n";
+    boost::beast::flat_buffer buffer;
+    for (;;) {
+      ws.read(buffer);
+      std::cout << boost::beast::buffers_to_string(buffer.data()) << std::endl;
+      buffer.consume(buffer.size());
+    }
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == boost::beast::websocket::error::closed) return 0;
+    std::cerr << "canhbao: " << positional[0] << ": " << e.code().message() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -180,6 +234,12 @@ int main(int argc, char** argv) {
     std::cerr << "canhbao: " << e.what() << "\n";
     return 2;
   }
+  // The one-shot commands print only warnings unless a level was chosen,
+  // so that their own output stays readable.
+  if (!parsed.rest.empty() && parsed.rest[0] != "serve" && parsed.config.log_level == "info" &&
+      std::getenv("CANHBAO_LOG_LEVEL") == nullptr) {
+    parsed.config.log_level = "warn";
+  }
   SetUpLogging(parsed.config);
   const std::vector<std::string>& rest = parsed.rest;
   try {
@@ -199,6 +259,7 @@ int main(int argc, char** argv) {
     if (rest[0] == "key" && rest.size() >= 2 && rest[1] == "revoke") {
       return KeyRevoke(parsed.config, rest);
     }
+    if (rest[0] == "listen") return Listen(rest);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

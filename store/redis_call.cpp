@@ -21,8 +21,12 @@ boost::asio::awaitable<RedisReply> Call(RedisClient& redis, std::vector<std::str
   std::string command = args.empty() ? std::string() : args.front();
   auto result = co_await redis.Exec(std::move(args));
   if (!result) {
-    spdlog::warn("redis {}: {} failed: {}", redis.endpoint().ToString(), command,
-                 result.error().message());
+    // Not being connected is already logged by the client's state changes;
+    // every refused command would only repeat it.
+    auto level = result.error() == RedisErrc::kNotConnected ? spdlog::level::debug
+                                                             : spdlog::level::warn;
+    spdlog::log(level, "redis {}: {} failed: {}", redis.endpoint().ToString(), command,
+                result.error().message());
     throw Unavailable();
   }
   CheckReply(*result, command);

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <thread>
+
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 #include <set>
@@ -214,6 +217,30 @@ TEST_F(ApiTest, CreateAlertRejectsRevokedKey) {
   HttpReply reply = PostJson("/v1/alerts", RecallAlert(), key);
 
   ExpectError(reply, 401, "Authorization");
+  ExpectUnchanged(before, Snapshot());
+}
+
+// An alert whose expiry has passed is rejected when created, and a draft
+// that expires before it is published can no longer be published.
+TEST_F(ApiTest, ExpiredAlertsAreRejected) {
+  json::object past = RecallAlert();
+  past["expires"] = "2020-01-01T00:00:00+07:00";
+  RedisSnapshot before = Snapshot();
+  ExpectError(PostJson("/v1/alerts", past, police_key_), 400, "expires");
+  ExpectUnchanged(before, Snapshot());
+
+  auto soon = std::chrono::system_clock::now() + std::chrono::seconds(2);
+  std::time_t soon_time = std::chrono::system_clock::to_time_t(soon);
+  std::tm parts{};
+  gmtime_r(&soon_time, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  json::object brief = RecallAlert();
+  brief["expires"] = text;
+  std::string id = CreateDraft(brief);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  before = Snapshot();
+  ExpectError(Publish(id), 409, "expires");
   ExpectUnchanged(before, Snapshot());
 }
 
@@ -468,7 +495,9 @@ TEST_F(ApiTest, ReplaceCatalogAcceptsBodyOverOneMebibyte) {
                         "text/csv", StringAt(created, {"key"}));
 
   EXPECT_EQ(reply.status, 200) << "a " << csv.size() << "-byte catalog: " << reply.body;
-  if (reply.status == 200) EXPECT_EQ(reply.json.at("products"), kRows);
+  if (reply.status == 200) {
+    EXPECT_EQ(reply.json.at("products"), kRows);
+  }
 }
 
 TEST_F(ApiTest, NoticeAcknowledgedOnce) {
