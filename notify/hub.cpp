@@ -21,6 +21,29 @@ Message Serialize(const boost::json::object& object) {
   return std::make_shared<const std::string>(boost::json::serialize(object));
 }
 
+Message SerializeProto(const v1::StreamMessage& message) {
+  return std::make_shared<const std::string>(message.SerializeAsString());
+}
+
+// The alert as the stream publishes it: matching criteria, authorship and
+// the draft's bookkeeping stay on the server.
+v1::StreamMessage AlertStreamMessage(const v1::Alert& alert) {
+  v1::StreamMessage message;
+  message.set_type("alert");
+  v1::Alert* out = message.mutable_alert();
+  *out = alert;
+  out->clear_identifiers();
+  out->clear_products();
+  out->clear_rules();
+  out->clear_error_cancellation();
+  out->clear_author_key_id();
+  out->clear_author_name();
+  out->clear_author_role();
+  out->clear_created();
+  out->clear_source();
+  return message;
+}
+
 }  // namespace
 
 uint32_t AllCategories() {
@@ -82,9 +105,10 @@ asio::awaitable<void> Hub::CatchUp() {
       entry.category_bit = 1u << alert.category();
       entry.whole_city = alert.areas_size() == 1 && alert.areas(0) == "all";
       entry.areas.assign(alert.areas().begin(), alert.areas().end());
-      entry.message = alert.cap_status() == v1::CAP_STATUS_ACTUAL
-                          ? Serialize(admin::AlertMessage(alert))
-                          : nullptr;
+      if (alert.cap_status() == v1::CAP_STATUS_ACTUAL) {
+        entry.json = Serialize(admin::AlertMessage(alert));
+        entry.proto = SerializeProto(AlertStreamMessage(alert));
+      }
       DispatchAlert(std::move(entry));
     }
     if (batch.size() < kReadBatch) break;
@@ -93,15 +117,18 @@ asio::awaitable<void> Hub::CatchUp() {
     std::vector<v1::Notice> batch = co_await notices_->ReadLog(last_notice_seq_, kReadBatch);
     for (v1::Notice& notice : batch) {
       if (notice.notice_seq() <= last_notice_seq_) continue;
+      v1::StreamMessage proto;
+      proto.set_type("notice");
+      *proto.mutable_notice() = notice;
       DispatchNotice({notice.notice_seq(), notice.merchant_id(),
-                      Serialize(admin::NoticeMessage(notice))});
+                      Serialize(admin::NoticeMessage(notice)), SerializeProto(proto)});
     }
     if (batch.size() < kReadBatch) break;
   }
 }
 
 bool Hub::Wants(const Subscription& subscription, const AlertEntry& entry) {
-  if (entry.message == nullptr) return false;
+  if (entry.json == nullptr) return false;
   if ((subscription.category_mask & entry.category_bit) == 0) return false;
   if (entry.whole_city || subscription.wards.empty()) return true;
   for (const std::string& area : entry.areas) {
@@ -118,7 +145,7 @@ void Hub::DispatchAlert(AlertEntry entry) {
   for (auto& [id, subscription] : subscriptions_) {
     if (entry.seq <= subscription.after_seq || !Wants(subscription, entry)) continue;
     if (auto subscriber = subscription.subscriber.lock()) {
-      subscriber->Deliver(entry.message);
+      subscriber->Deliver(subscription.proto ? entry.proto : entry.json);
       ++deliveries_;
     }
   }
@@ -138,7 +165,7 @@ void Hub::DispatchNotice(NoticeEntry entry) {
       continue;
     }
     if (auto subscriber = subscription.subscriber.lock()) {
-      subscriber->Deliver(entry.message);
+      subscriber->Deliver(subscription.proto ? entry.proto : entry.json);
       ++deliveries_;
     }
   }
@@ -161,7 +188,7 @@ Hub::SubscribeResult Hub::Subscribe(uint64_t connection_id, Subscription subscri
     }
     for (const AlertEntry& entry : alert_window_) {
       if (entry.seq > subscription.after_seq && Wants(subscription, entry)) {
-        subscriber->Deliver(entry.message);
+        subscriber->Deliver(subscription.proto ? entry.proto : entry.json);
         ++deliveries_;
       }
     }
@@ -172,7 +199,7 @@ Hub::SubscribeResult Hub::Subscribe(uint64_t connection_id, Subscription subscri
     for (const NoticeEntry& entry : notice_window_) {
       if (entry.notice_seq > subscription.after_notice_seq &&
           entry.merchant_id == subscription.merchant_id) {
-        subscriber->Deliver(entry.message);
+        subscriber->Deliver(subscription.proto ? entry.proto : entry.json);
         ++deliveries_;
       }
     }

@@ -52,6 +52,8 @@ struct Subscription {
   // Set for a device connection that follows the device's registered
   // subscriptions, so that UpdateDevice can change them while it is open.
   std::string device_id;
+  // True for the canhbao.v1.proto subprotocol: binary protobuf messages.
+  bool proto = false;
   // Entries at or below these numbers were already seen by the client.
   uint64_t after_seq = 0;
   uint64_t after_notice_seq = 0;
@@ -105,17 +107,21 @@ class Hub {
   uint64_t deliveries() const { return deliveries_.load(); }
 
  private:
+  // Each entry is serialized once per subprotocol; every subscriber of that
+  // subprotocol gets the same buffer.
   struct AlertEntry {
     uint64_t seq;
     uint32_t category_bit;
     bool whole_city;
     std::vector<std::string> areas;
-    Message message;
+    Message json;   // null for alerts the public stream does not carry
+    Message proto;
   };
   struct NoticeEntry {
     uint64_t notice_seq;
     std::string merchant_id;
-    Message message;
+    Message json;
+    Message proto;
   };
 
   boost::asio::awaitable<void> CatchUp();

@@ -43,7 +43,7 @@ void StreamSession::Enqueue(notify::Message message) {
 
 void StreamSession::DoWrite() {
   writing_ = true;
-  ws_.text(true);
+  ws_.binary(proto_);
   ws_.async_write(asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&StreamSession::OnWrite, shared_from_this()));
 }
@@ -94,16 +94,24 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(beast::http::field::server, "canhbao");
   }));
-  // Only canhbao.v1.json is served for now; a client asking for nothing,
-  // or for it among others, gets it.
-  std::string_view protocols = request[beast::http::field::sec_websocket_protocol];
-  bool json_protocol = protocols.find("canhbao.v1.json") != std::string_view::npos;
-  if (json_protocol) {
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-      response.set(beast::http::field::server, "canhbao");
-      response.set(beast::http::field::sec_websocket_protocol, "canhbao.v1.json");
-    }));
+  // The first subprotocol the client offers that canhbao speaks wins; a
+  // client that offers none gets JSON.
+  std::string chosen;
+  std::string_view offered = request[beast::http::field::sec_websocket_protocol];
+  while (!offered.empty() && chosen.empty()) {
+    size_t comma = offered.find(',');
+    std::string_view item = offered.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == kJsonProtocol || item == kProtoProtocol) chosen = item;
+    offered = comma == std::string_view::npos ? std::string_view() : offered.substr(comma + 1);
   }
+  proto_ = chosen == kProtoProtocol;
+  subscription.proto = proto_;
+  ws_.set_option(websocket::stream_base::decorator([chosen](websocket::response_type& response) {
+    response.set(beast::http::field::server, "canhbao");
+    if (!chosen.empty()) response.set(beast::http::field::sec_websocket_protocol, chosen);
+  }));
 
   auto [accept_ec] = co_await ws_.async_accept(request, asio::as_tuple(asio::use_awaitable));
   if (accept_ec) {
@@ -113,9 +121,18 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
   subscription.subscriber = self;
   notify::Hub::SubscribeResult result = hub_.Subscribe(connection_id_, subscription);
   if (result.resync_oldest_seq) {
-    boost::json::object resync{{"type", "resync"}, {"oldest_seq", *result.resync_oldest_seq}};
+    std::string encoded;
+    if (proto_) {
+      v1::StreamMessage resync;
+      resync.set_type("resync");
+      resync.set_oldest_seq(*result.resync_oldest_seq);
+      encoded = resync.SerializeAsString();
+    } else {
+      encoded = boost::json::serialize(
+          boost::json::object{{"type", "resync"}, {"oldest_seq", *result.resync_oldest_seq}});
+    }
     // Sent ahead of the replay already queued: resync must come first.
-    auto message = std::make_shared<const std::string>(boost::json::serialize(resync));
+    auto message = std::make_shared<const std::string>(std::move(encoded));
     queued_bytes_ += message->size();
     queue_.push_front(message);
     if (!writing_) DoWrite();

@@ -12,6 +12,7 @@
 #include <deque>
 #include <memory>
 
+#include "canhbao.pb.h"
 #include "notify/hub.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
@@ -21,6 +22,11 @@ namespace canhbao {
 
 // Close code sent to a client that cannot keep up (application range).
 inline constexpr uint16_t kCloseSlowConsumer = 4008;
+
+// WebSocket subprotocols: JSON text frames, or StreamMessage protobuf in
+// binary frames.
+inline constexpr std::string_view kJsonProtocol = "canhbao.v1.json";
+inline constexpr std::string_view kProtoProtocol = "canhbao.v1.proto";
 
 class StreamSession : public notify::Subscriber,
                       public std::enable_shared_from_this<StreamSession> {
@@ -50,6 +56,7 @@ class StreamSession : public notify::Subscriber,
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;
+  bool proto_ = false;
 };
 
 }  // namespace canhbao
