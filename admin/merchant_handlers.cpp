@@ -52,6 +52,7 @@ awaitable<Response> CreateMerchant(AppContext& app, RequestContext& context) {
     throw Conflict("tax_code", "Đã có cửa hàng với mã số thuế này",
                    "A merchant with this tax code is already registered");
   }
+  app.index->Upsert(ToMerchantRecord(merchant), {});
   spdlog::info("merchant {}: registered by key {} ({}), merchant key {}", merchant.id(),
                creator.id(), creator.role(), key.record.id());
   json::object out = MerchantToJson(merchant, true);
@@ -73,9 +74,8 @@ awaitable<Response> ReplaceCatalog(AppContext& app, RequestContext& context) {
   v1::ApiKey key = co_await Authenticate(*app.keys, context.request, kMerchantOrAdmin);
   std::string merchant_id = ParamId(context, "cửa hàng", "merchant");
   CheckOwnMerchant(key, merchant_id);
-  if (!co_await app.merchants->Get(merchant_id)) {
-    throw NotFound("cửa hàng", "merchant", merchant_id);
-  }
+  std::optional<v1::Merchant> merchant = co_await app.merchants->Get(merchant_id);
+  if (!merchant) throw NotFound("cửa hàng", "merchant", merchant_id);
   CatalogLimits limits;
   limits.max_rows = app.config.max_catalog_rows;
   MediaType media = ContentType(context.request);
@@ -110,6 +110,10 @@ awaitable<Response> ReplaceCatalog(AppContext& app, RequestContext& context) {
   catalog.set_updated(NowRfc3339());
   for (v1::Product& product : products) *catalog.add_products() = std::move(product);
   co_await app.merchants->ReplaceCatalog(catalog);
+  // This node's index takes the change now, so an alert created here right
+  // after the upload sees it; other nodes follow the catalog log within
+  // milliseconds, and their followers apply it here again harmlessly.
+  app.index->Upsert(ToMerchantRecord(*merchant), ToProductRecords(catalog));
   spdlog::info("merchant {}: catalog replaced with {} products by key {}", merchant_id,
                catalog.products_size(), key.id());
   co_return JsonResponse(context.request, http::status::ok,

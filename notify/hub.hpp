@@ -54,6 +54,8 @@ struct Subscription {
   std::string device_id;
   // True for the canhbao.v1.proto subprotocol: binary protobuf messages.
   bool proto = false;
+  // True when the client asked for a replay with since=.
+  bool resume = false;
   // Entries at or below these numbers were already seen by the client.
   uint64_t after_seq = 0;
   uint64_t after_notice_seq = 0;

@@ -27,6 +27,30 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
            .Register(*registry_)
            .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                              0.25, 0.5, 1, 2.5, 5});
+  stream_queued_bytes_ = &prometheus::BuildGauge()
+                              .Name("canhbao_stream_queued_bytes")
+                              .Help("Bytes queued for WebSocket clients and not yet written")
+                              .Register(*registry_)
+                              .Add({});
+  stream_resumes_ = &prometheus::BuildCounter()
+                         .Name("canhbao_stream_resumes_total")
+                         .Help("WebSocket connections that asked for a replay with since=")
+                         .Register(*registry_)
+                         .Add({});
+  stream_resume_depth_ =
+      &prometheus::BuildHistogram()
+           .Name("canhbao_stream_resume_depth")
+           .Help("How many alert log entries back a resuming connection reached")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0, 1, 10, 100, 1000, 10000, 100000});
+  stream_rejected_ = &prometheus::BuildCounter()
+                          .Name("canhbao_stream_rejected_total")
+                          .Help("WebSocket upgrades refused, by reason")
+                          .Register(*registry_);
+}
+
+prometheus::Counter& Metrics::stream_rejected(const std::string& reason) {
+  return stream_rejected_->Add({{"reason", reason}});
 }
 
 void Metrics::CountRequest(const std::string& route, unsigned status) {

@@ -27,6 +27,14 @@ class Metrics {
   prometheus::Gauge& stream_connections() { return *stream_connections_; }
   prometheus::Counter& slow_consumer_closes() { return *slow_consumer_closes_; }
   prometheus::Histogram& publish_to_send() { return *publish_to_send_; }
+  // Bytes queued for WebSocket clients and not yet written, over all
+  // connections of this node.
+  prometheus::Gauge& stream_queued_bytes() { return *stream_queued_bytes_; }
+  // Connections that asked for a replay with since=, and how many log
+  // entries back they reached.
+  prometheus::Counter& stream_resumes() { return *stream_resumes_; }
+  prometheus::Histogram& stream_resume_depth() { return *stream_resume_depth_; }
+  prometheus::Counter& stream_rejected(const std::string& reason);
 
   // Called at each scrape before rendering, to copy values kept elsewhere.
   void SetScrapeHook(std::function<void(Metrics&)> hook) { scrape_hook_ = std::move(hook); }
@@ -42,6 +50,10 @@ class Metrics {
   prometheus::Gauge* stream_connections_;
   prometheus::Counter* slow_consumer_closes_;
   prometheus::Histogram* publish_to_send_;
+  prometheus::Gauge* stream_queued_bytes_;
+  prometheus::Counter* stream_resumes_;
+  prometheus::Histogram* stream_resume_depth_;
+  prometheus::Family<prometheus::Counter>* stream_rejected_;
   std::function<void(Metrics&)> scrape_hook_;
   std::mutex mutex_;
   std::map<std::string, prometheus::Gauge*> gauges_;

@@ -117,6 +117,7 @@ boost::asio::awaitable<notify::Subscription> ResolveStreamRequest(admin::AppCont
                              ")");
     }
     subscription.after_seq = *since;
+    subscription.resume = true;
   } else {
     // Without since= the client wants live alerts only: start at the hub's
     // position so nothing older is replayed.

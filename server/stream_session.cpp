@@ -12,9 +12,17 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
+namespace {
+
+// How long a slow consumer has to answer the 4008 close frame.
+constexpr std::chrono::seconds kCloseGrace{2};
+
+}  // namespace
+
 StreamSession::StreamSession(beast::tcp_stream stream, const Config& config, notify::Hub& hub,
                              Metrics& metrics, uint64_t connection_id)
     : ws_(std::move(stream)),
+      close_timer_(ws_.get_executor()),
       config_(config),
       hub_(hub),
       metrics_(metrics),
@@ -22,7 +30,10 @@ StreamSession::StreamSession(beast::tcp_stream stream, const Config& config, not
   metrics_.stream_connections().Increment();
 }
 
-StreamSession::~StreamSession() { metrics_.stream_connections().Decrement(); }
+StreamSession::~StreamSession() {
+  metrics_.stream_connections().Decrement();
+  metrics_.stream_queued_bytes().Decrement(static_cast<double>(queued_bytes_));
+}
 
 void StreamSession::Deliver(const notify::Message& message) {
   asio::post(ws_.get_executor(),
@@ -31,12 +42,15 @@ void StreamSession::Deliver(const notify::Message& message) {
 
 void StreamSession::Enqueue(notify::Message message) {
   if (closing_) return;
-  if (queue_.size() >= config_.ws_send_queue_messages ||
-      queued_bytes_ + message->size() > config_.ws_send_queue_bytes) {
+  // An empty queue takes any one message, so that an alert larger than the
+  // byte limit still reaches a reader that keeps up.
+  if (!queue_.empty() && (queue_.size() >= config_.ws_send_queue_messages ||
+                          queued_bytes_ + message->size() > config_.ws_send_queue_bytes)) {
     CloseSlow();
     return;
   }
   queued_bytes_ += message->size();
+  metrics_.stream_queued_bytes().Increment(static_cast<double>(message->size()));
   queue_.push_back(std::move(message));
   if (!writing_) DoWrite();
 }
@@ -54,33 +68,71 @@ void StreamSession::OnWrite(beast::error_code ec, size_t) {
     // The read loop sees the same failure and ends the session.
     spdlog::debug("stream {}: write failed: {}", connection_id_, ec.message());
     closing_ = true;
+    metrics_.stream_queued_bytes().Decrement(static_cast<double>(queued_bytes_));
     queue_.clear();
     queued_bytes_ = 0;
     return;
   }
   queued_bytes_ -= queue_.front()->size();
+  metrics_.stream_queued_bytes().Decrement(static_cast<double>(queue_.front()->size()));
   queue_.pop_front();
+  if (slow_) {
+    SendSlowClose();
+    return;
+  }
   if (closing_) return;
   if (!queue_.empty()) DoWrite();
 }
 
+void StreamSession::SendSlowClose() {
+  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(kCloseSlowConsumer),
+                                          "slow consumer: resume with since"),
+                  [self = shared_from_this()](beast::error_code) { self->close_timer_.cancel(); });
+  // The client should answer the close frame at once; one that does not is
+  // dropped after a short grace, so a stalled socket is never kept.
+  close_timer_.expires_after(kCloseGrace);
+  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;
+    self->DropSocket();
+  });
+}
+
 void StreamSession::CloseSlow() {
   closing_ = true;
+  slow_ = true;
   metrics_.slow_consumer_closes().Increment();
   spdlog::warn("stream {}: closing slow consumer with {} messages, {} bytes queued",
                connection_id_, queue_.size(), queued_bytes_);
   hub_.Unsubscribe(connection_id_);
-  // A close frame cannot be sent while a write is in flight, and waiting
-  // for the queue would defeat the limit, so the socket is closed; the
-  // client sees an abnormal close and resumes with since=.
-  if (writing_) {
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).close();
+
+  // Everything not yet on the wire is dropped; the client resumes with
+  // since= and gets it from the log.
+  size_t keep = writing_ ? 1 : 0;
+  while (queue_.size() > keep) {
+    queued_bytes_ -= queue_.back()->size();
+    metrics_.stream_queued_bytes().Decrement(static_cast<double>(queue_.back()->size()));
+    queue_.pop_back();
+  }
+  if (!writing_) {
+    SendSlowClose();
     return;
   }
-  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(kCloseSlowConsumer), "slow consumer: resume with since"),
-                  [self = shared_from_this()](beast::error_code) {});
+  // Beast allows no close frame while a write is in flight, so the close
+  // (code 4008) follows when the write completes. A client that reads
+  // nothing at all never lets it complete: the timer then drops the socket.
+  close_timer_.expires_after(config_.ws_ping_interval);
+  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;
+    spdlog::debug("stream {}: slow consumer did not drain; dropping the connection",
+                  self->connection_id_);
+    self->DropSocket();
+  });
+}
+
+void StreamSession::DropSocket() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).close();
 }
 
 asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription subscription) {
@@ -119,7 +171,13 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
     co_return;
   }
   subscription.subscriber = self;
+  uint64_t since = subscription.after_seq;
   notify::Hub::SubscribeResult result = hub_.Subscribe(connection_id_, subscription);
+  if (subscription.resume) {
+    metrics_.stream_resumes().Increment();
+    metrics_.stream_resume_depth().Observe(
+        static_cast<double>(result.last_seq > since ? result.last_seq - since : 0));
+  }
   if (result.resync_oldest_seq) {
     std::string encoded;
     if (proto_) {
@@ -134,6 +192,7 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
     // Sent ahead of the replay already queued: resync must come first.
     auto message = std::make_shared<const std::string>(std::move(encoded));
     queued_bytes_ += message->size();
+    metrics_.stream_queued_bytes().Increment(static_cast<double>(message->size()));
     queue_.push_front(message);
     if (!writing_) DoWrite();
   }

@@ -3,10 +3,12 @@
 // One WebSocket connection of GET /v1/stream. The session owns its stream
 // on a strand; the hub hands it shared, already-serialized messages through
 // Deliver, which queues them for a single writer. A client whose queue
-// passes the byte or message limit is closed with close code 4008 and
-// resumes later with since=.
+// passes the byte or message limit is closed with close code 4008 once the
+// frame in flight is written (or dropped after ws_ping_interval if it never
+// is), and resumes later with since=.
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
@@ -46,8 +48,11 @@ class StreamSession : public notify::Subscriber,
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, size_t bytes);
   void CloseSlow();
+  void SendSlowClose();
+  void DropSocket();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::asio::steady_timer close_timer_;
   const Config& config_;
   notify::Hub& hub_;
   Metrics& metrics_;
@@ -57,6 +62,7 @@ class StreamSession : public notify::Subscriber,
   bool writing_ = false;
   bool closing_ = false;
   bool proto_ = false;
+  bool slow_ = false;  // closing because the send queue overflowed
 };
 
 }  // namespace canhbao
