@@ -55,6 +55,8 @@ http::status StatusFor(ErrorCode code) {
       return http::status::unsupported_media_type;
     case ErrorCode::kUnprocessable:
       return http::status::unprocessable_entity;
+    case ErrorCode::kTooManyRequests:
+      return http::status::too_many_requests;
     case ErrorCode::kUnavailable:
       return http::status::service_unavailable;
     case ErrorCode::kInternal:
@@ -83,6 +85,8 @@ const char* CodeName(ErrorCode code) {
       return "unsupported_media_type";
     case ErrorCode::kUnprocessable:
       return "unprocessable";
+    case ErrorCode::kTooManyRequests:
+      return "too_many_requests";
     case ErrorCode::kUnavailable:
       return "unavailable";
     case ErrorCode::kInternal:

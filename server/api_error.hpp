@@ -23,6 +23,7 @@ enum class ErrorCode {
   kTooLarge,              // 413: body over its limit
   kUnsupportedMediaType,  // 415
   kUnprocessable,         // 422: a batch with bad rows
+  kTooManyRequests,       // 429: a rate or connection limit
   kUnavailable,           // 503: Redis unreachable
   kInternal,              // 500
 };

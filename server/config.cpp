@@ -114,6 +114,10 @@ const std::vector<Setting>& Settings() {
                &Config::idle_timeout, 1, 3600),
       Number("max-connections", "open HTTP and WebSocket connections per node",
              &Config::max_connections, 1, 10000000),
+      Number("ws-max-per-address",
+             "open WebSocket connections from one client address; carrier NAT puts many "
+             "phones behind one address, so keep it high",
+             &Config::ws_max_per_address, 1, 10000000),
       Number("ws-max-message-bytes", "largest message a WebSocket client may send, bytes",
              &Config::ws_max_message_bytes, 128, 1 << 20),
       Number("ws-send-queue-bytes",

@@ -31,7 +31,9 @@ struct Config {
   std::chrono::seconds idle_timeout{60};
   size_t max_connections = 18000;
 
-  // Limits on WebSocket connections.
+  // Limits on WebSocket connections. Mobile carriers put many phones behind
+  // one address (carrier-grade NAT), so the per-address limit is generous.
+  size_t ws_max_per_address = 2000;
   size_t ws_max_message_bytes = 16 * 1024;
   size_t ws_send_queue_bytes = 4 * 1024 * 1024;
   size_t ws_send_queue_messages = 4096;

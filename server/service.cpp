@@ -467,10 +467,54 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     co_await http::async_write(stream, response, kTuple);
     co_return;
   }
+  {
+    std::lock_guard lock(per_address_mutex_);
+    size_t& count = per_address_[context.client_address];
+    if (count >= config_.ws_max_per_address) {
+      if (count == 0) per_address_.erase(context.client_address);
+      rejection = ApiError(ErrorCode::kTooManyRequests, "",
+                           "Quá nhiều kết nối từ địa chỉ này; hãy đóng bớt rồi thử lại",
+                           "Too many connections from this address; close some and retry");
+    } else {
+      ++count;
+    }
+  }
+  if (rejection) {
+    metrics_.stream_rejected("per_address").Increment();
+    Response response = ErrorResponse(request, *rejection);
+    response.set(http::field::retry_after, "10");
+    response.keep_alive(false);
+    metrics_.CountRequest("/v1/stream", response.result_int());
+    co_await http::async_write(stream, response, kTuple);
+    co_return;
+  }
   metrics_.CountRequest("/v1/stream", 101);
   auto session =
       std::make_shared<StreamSession>(std::move(stream), config_, *app_.hub, metrics_, connection_id);
-  co_await session->Run(std::move(request), std::move(subscription));
+  // The stream runs as a coroutine of its own, so that this HTTP session's
+  // frame, with its request parser and read buffer, is freed now instead of
+  // being kept for the life of the connection. The stream takes its own
+  // place in the connection count.
+  open_connections_.fetch_add(1);
+  asio::co_spawn(
+      session->executor(),
+      [this, session, request = std::move(request), subscription = std::move(subscription),
+       address = context.client_address]() mutable -> awaitable<void> {
+        struct Release {
+          Service* service;
+          std::string address;
+          ~Release() {
+            service->open_connections_.fetch_sub(1);
+            std::lock_guard lock(service->per_address_mutex_);
+            auto it = service->per_address_.find(address);
+            if (it != service->per_address_.end() && --it->second == 0) {
+              service->per_address_.erase(it);
+            }
+          }
+        } release{this, address};
+        co_await session->Run(std::move(request), std::move(subscription));
+      },
+      asio::detached);
 }
 
 awaitable<void> Service::FollowDeviceChange(std::string device_id) {

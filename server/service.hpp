@@ -8,6 +8,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -72,6 +74,9 @@ class Service {
   uint16_t port_ = 0;
   uint16_t metrics_port_ = 0;
   std::atomic<bool> stopped_{false};
+  // Open WebSocket connections per client address.
+  std::mutex per_address_mutex_;
+  std::unordered_map<std::string, size_t> per_address_;
 };
 
 }  // namespace canhbao

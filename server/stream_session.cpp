@@ -1,5 +1,7 @@
 #include "server/stream_session.hpp"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -135,6 +137,11 @@ void StreamSession::DropSocket() {
   beast::get_lowest_layer(ws_).close();
 }
 
+asio::awaitable<beast::error_code> StreamSession::Accept(Request request) {
+  auto [ec] = co_await ws_.async_accept(request, asio::as_tuple(asio::use_awaitable));
+  co_return ec;
+}
+
 asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription subscription) {
   auto self = shared_from_this();
   websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(
@@ -165,7 +172,7 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
     if (!chosen.empty()) response.set(beast::http::field::sec_websocket_protocol, chosen);
   }));
 
-  auto [accept_ec] = co_await ws_.async_accept(request, asio::as_tuple(asio::use_awaitable));
+  beast::error_code accept_ec = co_await Accept(std::move(request));
   if (accept_ec) {
     spdlog::debug("stream {}: handshake failed: {}", connection_id_, accept_ec.message());
     co_return;
@@ -199,9 +206,13 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
   spdlog::debug("stream {}: subscribed after seq {}{}", connection_id_, subscription.after_seq,
                 subscription.merchant_id.empty() ? "" : " as merchant " + subscription.merchant_id);
 
-  beast::flat_buffer buffer;
+  // Clients have nothing to send yet; what they send is read in small
+  // pieces and dropped, so that pings, pongs and close frames are processed
+  // without a read buffer growing per idle connection.
+  std::array<char, 256> discard;
   for (;;) {
-    auto [ec, bytes] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
+    auto [ec, bytes] = co_await ws_.async_read_some(asio::buffer(discard),
+                                                    asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec != websocket::error::closed && ec != asio::error::operation_aborted &&
           ec != asio::error::eof) {
@@ -209,9 +220,6 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
       }
       break;
     }
-    // Clients have nothing to send yet; their messages are read and
-    // dropped so that pings, pongs and close frames are processed.
-    buffer.consume(buffer.size());
   }
   closing_ = true;
   hub_.Unsubscribe(connection_id_);

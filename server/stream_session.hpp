@@ -43,7 +43,12 @@ class StreamSession : public notify::Subscriber,
 
   void Deliver(const notify::Message& message) override;
 
+  // The strand the session runs on.
+  boost::asio::any_io_executor executor() { return ws_.get_executor(); }
+
  private:
+  // Completes the handshake; the request is freed when this returns.
+  boost::asio::awaitable<boost::beast::error_code> Accept(Request request);
   void Enqueue(notify::Message message);
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, size_t bytes);

@@ -688,5 +688,32 @@ TEST_F(StreamTest, SinceEqualToNewestGetsOnlyLive) {
       << "unexpected message: " << json::serialize(log.other_messages.front());
 }
 
+// Connections from one client address are limited; the one over the limit
+// gets 429 before the upgrade, and a freed place can be taken again.
+TEST_F(StreamTest, PerAddressLimitAnswers429) {
+  Config config = NodeConfig();
+  config.ws_max_per_address = 2;
+  std::unique_ptr<Service> node = StartNode(config);
+  ASSERT_TRUE(node->IsReady());
+
+  auto first = std::make_unique<StreamClient>(node->port(), "/v1/stream");
+  StreamClient second(node->port(), "/v1/stream");
+  ASSERT_TRUE(first->connected());
+  ASSERT_TRUE(second.connected());
+  StreamClient third(node->port(), "/v1/stream");
+  EXPECT_FALSE(third.connected());
+  EXPECT_EQ(third.rejection().status, 429) << third.rejection().body;
+  EXPECT_FALSE(StringAt(third.rejection().json, {"error", "message", "vi"}).empty());
+
+  first.reset();
+  bool reconnected = false;
+  for (int attempt = 0; attempt < 50 && !reconnected; ++attempt) {
+    StreamClient again(node->port(), "/v1/stream");
+    reconnected = again.connected();
+    if (!reconnected) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(reconnected) << "the place of a closed connection was never freed";
+}
+
 }  // namespace
 }  // namespace canhbao::testing
