@@ -61,8 +61,8 @@ boost::asio::awaitable<notify::Subscription> ResolveStreamRequest(admin::AppCont
     }
   }
 
-  // Who is connecting. Browsers cannot set headers on a WebSocket, so they
-  // present a one-time ticket in the query instead.
+  // The client's identity: a ticket, a device token or a merchant key.
+  // Browsers cannot set headers on a WebSocket, so they use a ticket.
   std::optional<v1::Device> device;
   std::string token = admin::BearerToken(request);
   if (auto ticket = context.Query("ticket")) {

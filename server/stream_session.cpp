@@ -16,7 +16,7 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-// How long a slow consumer has to answer the 4008 close frame.
+// How long a slow consumer has to reply to the 4008 close frame.
 constexpr std::chrono::seconds kCloseGrace{2};
 
 }  // namespace
@@ -90,8 +90,8 @@ void StreamSession::SendSlowClose() {
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(kCloseSlowConsumer),
                                           "slow consumer: resume with since"),
                   [self = shared_from_this()](beast::error_code) { self->close_timer_.cancel(); });
-  // The client should answer the close frame at once; one that does not is
-  // dropped after a short grace, so a stalled socket is never kept.
+  // The client should reply to the close frame at once. One that does not
+  // is dropped after a short grace, so a stalled socket is never kept.
   close_timer_.expires_after(kCloseGrace);
   close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec == asio::error::operation_aborted) return;
@@ -206,9 +206,9 @@ asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription s
   spdlog::debug("stream {}: subscribed after seq {}{}", connection_id_, subscription.after_seq,
                 subscription.merchant_id.empty() ? "" : " as merchant " + subscription.merchant_id);
 
-  // Clients have nothing to send yet; what they send is read in small
-  // pieces and dropped, so that pings, pongs and close frames are processed
-  // without a read buffer growing per idle connection.
+  // Clients have nothing to send yet. What they send is read in small
+  // pieces and dropped, so pings, pongs and close frames are processed
+  // without a read buffer per idle connection.
   std::array<char, 256> discard;
   for (;;) {
     auto [ec, bytes] = co_await ws_.async_read_some(asio::buffer(discard),
