@@ -489,32 +489,23 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     co_return;
   }
   metrics_.CountRequest("/v1/stream", 101);
-  auto session =
-      std::make_shared<StreamSession>(std::move(stream), config_, *app_.hub, metrics_, connection_id);
+  // The stream takes its own place in the connection count, given back
+  // when the session is destroyed.
+  open_connections_.fetch_add(1);
+  auto release = [this, address = context.client_address] {
+    open_connections_.fetch_sub(1);
+    std::lock_guard lock(per_address_mutex_);
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+  };
+  auto session = std::make_shared<StreamSession>(std::move(stream), config_, *app_.hub, metrics_,
+                                                 connection_id, std::move(release));
   // The stream runs as a coroutine of its own, so that this HTTP session's
   // frame, with its request parser and read buffer, is freed now instead of
-  // being kept for the life of the connection. The stream takes its own
-  // place in the connection count.
-  open_connections_.fetch_add(1);
-  asio::co_spawn(
-      session->executor(),
-      [this, session, request = std::move(request), subscription = std::move(subscription),
-       address = context.client_address]() mutable -> awaitable<void> {
-        struct Release {
-          Service* service;
-          std::string address;
-          ~Release() {
-            service->open_connections_.fetch_sub(1);
-            std::lock_guard lock(service->per_address_mutex_);
-            auto it = service->per_address_.find(address);
-            if (it != service->per_address_.end() && --it->second == 0) {
-              service->per_address_.erase(it);
-            }
-          }
-        } release{this, address};
-        co_await session->Run(std::move(request), std::move(subscription));
-      },
-      asio::detached);
+  // being kept for the life of the connection.
+  auto executor = session->executor();
+  asio::co_spawn(executor, session->Run(session, std::move(request), std::move(subscription)),
+                 asio::detached);
 }
 
 awaitable<void> Service::FollowDeviceChange(std::string device_id) {

@@ -22,17 +22,20 @@ constexpr std::chrono::seconds kCloseGrace{2};
 }  // namespace
 
 StreamSession::StreamSession(beast::tcp_stream stream, const Config& config, notify::Hub& hub,
-                             Metrics& metrics, uint64_t connection_id)
+                             Metrics& metrics, uint64_t connection_id,
+                             std::function<void()> on_close)
     : ws_(std::move(stream)),
       close_timer_(ws_.get_executor()),
       config_(config),
       hub_(hub),
       metrics_(metrics),
-      connection_id_(connection_id) {
+      connection_id_(connection_id),
+      on_close_(std::move(on_close)) {
   metrics_.stream_connections().Increment();
 }
 
 StreamSession::~StreamSession() {
+  if (on_close_) on_close_();
   metrics_.stream_connections().Decrement();
   metrics_.stream_queued_bytes().Decrement(static_cast<double>(queued_bytes_));
 }
@@ -142,8 +145,8 @@ asio::awaitable<beast::error_code> StreamSession::Accept(Request request) {
   co_return ec;
 }
 
-asio::awaitable<void> StreamSession::Run(Request request, notify::Subscription subscription) {
-  auto self = shared_from_this();
+asio::awaitable<void> StreamSession::Run(std::shared_ptr<StreamSession> self, Request request,
+                                         notify::Subscription subscription) {
   websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(
       beast::role_type::server);
   timeouts.idle_timeout = config_.ws_ping_interval * 2;

@@ -11,7 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
-#include <deque>
+#include <functional>
 #include <memory>
 
 #include "canhbao.pb.h"
@@ -30,16 +30,56 @@ inline constexpr uint16_t kCloseSlowConsumer = 4008;
 inline constexpr std::string_view kJsonProtocol = "canhbao.v1.json";
 inline constexpr std::string_view kProtoProtocol = "canhbao.v1.proto";
 
+// The messages waiting for one connection, oldest first. A vector with a
+// moving head: unlike std::deque it allocates nothing until the first
+// message, which matters with tens of thousands of idle connections.
+class SendQueue {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  size_t size() const { return items_.size() - head_; }
+  const notify::Message& front() const { return items_[head_]; }
+  const notify::Message& back() const { return items_.back(); }
+  void push_back(notify::Message message) { items_.push_back(std::move(message)); }
+  void push_front(notify::Message message) {
+    if (head_ > 0) {
+      items_[--head_] = std::move(message);
+    } else {
+      items_.insert(items_.begin(), std::move(message));
+    }
+  }
+  void pop_front() {
+    items_[head_++].reset();
+    if (empty()) clear();
+  }
+  void pop_back() {
+    items_.pop_back();
+    if (empty()) clear();
+  }
+  void clear() {
+    items_.clear();
+    head_ = 0;
+  }
+
+ private:
+  std::vector<notify::Message> items_;
+  size_t head_ = 0;
+};
+
 class StreamSession : public notify::Subscriber,
                       public std::enable_shared_from_this<StreamSession> {
  public:
+  // `on_close` runs when the session is destroyed, to give back its place
+  // in the connection limits.
   StreamSession(boost::beast::tcp_stream stream, const Config& config, notify::Hub& hub,
-                Metrics& metrics, uint64_t connection_id);
+                Metrics& metrics, uint64_t connection_id, std::function<void()> on_close);
   ~StreamSession() override;
 
   // Completes the WebSocket handshake for `request`, subscribes, and reads
   // until the client closes. Runs on the stream's strand.
-  boost::asio::awaitable<void> Run(Request request, notify::Subscription subscription);
+  // `self` is this session: the coroutine frame owns it, so the session
+  // lives until the coroutine ends even if it is started later.
+  boost::asio::awaitable<void> Run(std::shared_ptr<StreamSession> self, Request request,
+                                   notify::Subscription subscription);
 
   void Deliver(const notify::Message& message) override;
 
@@ -62,7 +102,8 @@ class StreamSession : public notify::Subscriber,
   notify::Hub& hub_;
   Metrics& metrics_;
   uint64_t connection_id_;
-  std::deque<notify::Message> queue_;
+  std::function<void()> on_close_;
+  SendQueue queue_;
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;
