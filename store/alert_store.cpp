@@ -171,25 +171,21 @@ awaitable<std::vector<v1::Alert>> AlertStore::ListPublished(uint64_t after, uint
                                                             size_t limit) {
   std::string max = before == 0 ? "+inf" : "(" + std::to_string(before);
   std::string min = "(" + std::to_string(after);
-  RedisReply ids = co_await Call(*redis_, Cmd("ZREVRANGEBYSCORE", keys::kAlertLog, max, min, "LIMIT",
-                                           "0", std::to_string(limit)));
-  std::vector<std::vector<std::string>> commands;
-  for (const RedisReply& id : ids.elements) commands.push_back({"GET", keys::Alert(id.str)});
-  std::vector<RedisReply> records = co_await CallBatch(*redis_, std::move(commands));
-  std::vector<v1::Alert> alerts;
-  for (const RedisReply& record : records) {
-    v1::Alert alert;
-    if (ParseStored(record, alert)) alerts.push_back(std::move(alert));
-  }
-  co_return alerts;
+  RedisReply ids = co_await Call(*redis_, Cmd("ZREVRANGEBYSCORE", keys::kAlertLog, max, min,
+                                              "LIMIT", "0", std::to_string(limit)));
+  co_return co_await LoadAlerts(ids);
 }
 
 awaitable<std::vector<v1::Alert>> AlertStore::ReadLog(uint64_t after, size_t limit) {
   RedisReply ids = co_await Call(*redis_, Cmd("ZRANGEBYSCORE", keys::kAlertLog,
-                                           "(" + std::to_string(after), "+inf", "LIMIT", "0",
-                                           std::to_string(limit)));
+                                              "(" + std::to_string(after), "+inf", "LIMIT", "0",
+                                              std::to_string(limit)));
+  co_return co_await LoadAlerts(ids);
+}
+
+awaitable<std::vector<v1::Alert>> AlertStore::LoadAlerts(const RedisReply& ids) {
   std::vector<std::vector<std::string>> commands;
-  for (const RedisReply& id : ids.elements) commands.push_back({"GET", keys::Alert(id.str)});
+  for (const RedisReply& id : ids.elements) commands.push_back(Cmd("GET", keys::Alert(id.str)));
   std::vector<RedisReply> records = co_await CallBatch(*redis_, std::move(commands));
   std::vector<v1::Alert> alerts;
   for (const RedisReply& record : records) {

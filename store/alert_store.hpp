@@ -64,6 +64,10 @@ class AlertStore {
   boost::asio::awaitable<uint64_t> LastSeq();
 
  private:
+  // The alert records of `ids` (a reply listing alert ids), in that order;
+  // ids whose record is missing are skipped.
+  boost::asio::awaitable<std::vector<v1::Alert>> LoadAlerts(const RedisReply& ids);
+
   std::shared_ptr<RedisClient> redis_;
 };
 
