@@ -258,10 +258,10 @@ awaitable<Response> ListAlerts(AppContext& app, RequestContext& context) {
   uint64_t since = QueryNumber(context, "since", UINT64_MAX / 2).value_or(0);
   uint64_t before = QueryNumber(context, "before", UINT64_MAX / 2).value_or(0);
   std::optional<std::string> category = context.Query("category");
-  v1::Category wanted = v1::CATEGORY_UNSPECIFIED;
+  v1::Category requested_category = v1::CATEGORY_UNSPECIFIED;
   if (category) {
-    wanted = CategoryFromName(*category);
-    if (wanted == v1::CATEGORY_UNSPECIFIED) {
+    requested_category = CategoryFromName(*category);
+    if (requested_category == v1::CATEGORY_UNSPECIFIED) {
       throw InvalidField("category", "loại cảnh báo không hợp lệ", "unknown category");
     }
   }
@@ -279,7 +279,7 @@ awaitable<Response> ListAlerts(AppContext& app, RequestContext& context) {
       cursor = alert.seq();
       if (alert.cap_status() != v1::CAP_STATUS_ACTUAL) continue;
       if (alert.state() != v1::ALERT_STATE_PUBLISHED) continue;
-      if (category && alert.category() != wanted) continue;
+      if (category && alert.category() != requested_category) continue;
       if (ward) {
         bool in_area = false;
         for (const std::string& area : alert.areas()) in_area |= area == "all" || area == *ward;

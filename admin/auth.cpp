@@ -47,14 +47,18 @@ std::string HashSecret(std::string_view secret) {
   return Hex(digest, sizeof digest);
 }
 
-NewKey MakeKey(std::string_view role, std::string_view name, std::string_view merchant_id) {
+std::string NewSecret(std::string_view prefix) {
   unsigned char random[32];
   randombytes_buf(random, sizeof random);
   char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(encoded, sizeof encoded, random, sizeof random,
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return std::string(prefix) + encoded;
+}
+
+NewKey MakeKey(std::string_view role, std::string_view name, std::string_view merchant_id) {
   NewKey key;
-  key.secret = std::string(kKeyPrefix) + encoded;
+  key.secret = NewSecret(kKeyPrefix);
   key.record.set_id(NewId('k'));
   key.record.set_role(std::string(role));
   key.record.set_name(std::string(name));

@@ -32,6 +32,10 @@ bool IsAuthorityRole(std::string_view role);
 // merchant, "n" notice, "k" key): the prefix and 16 hex digits.
 std::string NewId(char prefix);
 
+// A secret of 32 random bytes in base64url after `prefix` ("cbk_" keys,
+// "cbd_" device tokens, "cbt_" stream tickets).
+std::string NewSecret(std::string_view prefix);
+
 struct NewKey {
   v1::ApiKey record;
   std::string secret;  // shown once, never stored

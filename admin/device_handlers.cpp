@@ -1,7 +1,6 @@
 #include "admin/device_handlers.hpp"
 
-#include <sodium.h>
-
+#include <algorithm>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -25,15 +24,6 @@ namespace {
 
 constexpr size_t kMaxPushTokenChars = 4096;
 constexpr size_t kMaxEndpointChars = 2048;
-
-std::string RandomSecret(std::string_view prefix) {
-  unsigned char random[32];
-  randombytes_buf(random, sizeof random);
-  char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  sodium_bin2base64(encoded, sizeof encoded, random, sizeof random,
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  return std::string(prefix) + encoded;
-}
 
 bool IsBase64Url(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
@@ -190,7 +180,7 @@ awaitable<v1::Device> AuthenticateDevice(AppContext& app, const RequestContext& 
 awaitable<Response> CreateDevice(AppContext& app, RequestContext& context) {
   v1::Device device;
   ReadDeviceRequest(ReadJsonBody(context.request), device);
-  std::string token = RandomSecret(kDeviceTokenPrefix);
+  std::string token = NewSecret(kDeviceTokenPrefix);
   device.set_id(NewId('d'));
   device.set_token_hash(HashSecret(token));
   device.set_created(NowRfc3339());
@@ -231,7 +221,7 @@ awaitable<Response> CreateTicket(AppContext& app, RequestContext& context) {
     v1::ApiKey key = co_await Authenticate(*app.keys, context.request, kMerchantRole);
     principal = "merchant:" + key.merchant_id();
   }
-  std::string ticket = RandomSecret(kTicketPrefix);
+  std::string ticket = NewSecret(kTicketPrefix);
   co_await app.devices->CreateTicket(HashSecret(ticket), principal, kTicketSeconds);
   co_return JsonResponse(context.request, http::status::created,
                          json::object{{"ticket", ticket}, {"expires_in", kTicketSeconds}});

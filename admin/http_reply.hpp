@@ -1,6 +1,6 @@
 #pragma once
 
-// Building HTTP answers and reading request bodies, shared by handlers.
+// Building HTTP responses and reading request bodies, shared by handlers.
 
 #include <boost/json/value.hpp>
 #include <optional>
@@ -10,7 +10,7 @@
 
 namespace canhbao::admin {
 
-// A JSON answer that keeps the request's HTTP version and keep-alive.
+// A JSON response with the request's HTTP version and keep-alive.
 Response JsonResponse(const Request& request, boost::beast::http::status status,
                       const boost::json::value& body);
 

@@ -2,7 +2,7 @@
 
 // Strict reading of JSON request bodies. Every accessor throws ApiError
 // (400) that names the field by its JSON path, so handlers read a body in
-// straight-line code and the first problem becomes the answer.
+// straight-line code and the first problem becomes the response.
 
 #include <boost/json/value.hpp>
 #include <initializer_list>
@@ -36,9 +36,9 @@ class ObjectReader {
   bool Has(std::string_view key) const;
   std::string PathOf(std::string_view key) const;
 
-  // A string member of at most `max_chars` code points; it must be valid
-  // UTF-8 (guaranteed by the parser) and contain no control characters
-  // other than newline and tab.
+  // A string member of at most `max_chars` code points. The parser already
+  // guarantees valid UTF-8; control characters other than newline, carriage
+  // return and tab are rejected.
   std::string RequiredString(std::string_view key, size_t max_chars);
   std::optional<std::string> OptionalString(std::string_view key, size_t max_chars);
   bool OptionalBool(std::string_view key, bool fallback);

@@ -111,8 +111,8 @@ awaitable<Response> ReplaceCatalog(AppContext& app, RequestContext& context) {
   for (v1::Product& product : products) *catalog.add_products() = std::move(product);
   co_await app.merchants->ReplaceCatalog(catalog);
   // This node's index takes the change now, so an alert created here right
-  // after the upload sees it; other nodes follow the catalog log within
-  // milliseconds, and their followers apply it here again harmlessly.
+  // after the upload matches it. Other nodes follow the catalog log within
+  // milliseconds, and this node's follower applies it again harmlessly.
   app.index->Upsert(ToMerchantRecord(*merchant), ToProductRecords(catalog));
   spdlog::info("merchant {}: catalog replaced with {} products by key {}", merchant_id,
                catalog.products_size(), key.id());

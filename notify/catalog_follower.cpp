@@ -162,7 +162,7 @@ asio::awaitable<void> CatalogFollower::ProcessAlerts() {
       failed = true;
     }
     if (failed) {
-      // Put the alert back so the next round retries it once Redis answers.
+      // Put the alert back so the next round retries it once Redis responds.
       std::lock_guard lock(queue_mutex_);
       queued_alerts_.push_front(std::move(*alert));
       throw std::runtime_error("creating notices for alert " + it->first + " failed");

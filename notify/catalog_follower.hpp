@@ -11,8 +11,8 @@
 //     active recall alert;
 //   - an alert read from the alert log: it is matched against the whole
 //     index.
-// Both run on one strand, so whichever comes second sees the other, and a
-// notice is created once per (alert, merchant) by AlertStore::AddNotices.
+// Both run on one strand, so whichever comes second finds the other in
+// place. AlertStore::AddNotices creates a notice once per (alert, merchant).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -51,7 +51,7 @@ class CatalogFollower {
   // Queues an alert read from the alert log, in log order; any thread.
   void OnAlert(const v1::Alert& alert);
 
-  // True once the index holds every merchant and the last read succeeded.
+  // True once the index contains every merchant and the last read succeeded.
   bool IsFollowing() const { return following_.load(); }
   const std::shared_ptr<rules::CatalogIndex>& index() const { return index_; }
 

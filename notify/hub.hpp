@@ -5,9 +5,9 @@
 // entries in memory, and hands each new entry to every matching subscriber
 // as one shared, immutable, already-serialized message.
 //
-// Ordering: entries are dispatched in log order under the hub's lock, and
+// Ordering: entries are dispatched in log order under the hub's lock.
 // Subscribe replays the backlog under the same lock before registering, so
-// a subscriber sees every entry after its `since` exactly once, in order.
+// a subscriber receives every entry after its `since` exactly once, in order.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -35,12 +35,13 @@ using Message = std::shared_ptr<const std::string>;
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
-  // Called with the hub's lock held, from any thread: must only queue the
-  // message and return, never block or call back into the hub.
+  // Called with the hub's lock held, from any thread. An implementation
+  // must only queue the message and return; calling back into the hub would
+  // deadlock.
   virtual void Deliver(const Message& message) = 0;
 };
 
-// What a connection receives.
+// The alerts and notices one connection receives.
 struct Subscription {
   std::weak_ptr<Subscriber> subscriber;
   // Bit (1 << category) for each subscribed v1::Category.

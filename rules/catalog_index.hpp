@@ -3,7 +3,7 @@
 // The in-memory index of every merchant and product record on one node.
 //
 // Exact identifiers (GTIN, registration number, phone, domain, URL host,
-// bank account) are looked up in hash maps; names go through the alert's
+// bank account) are looked up in hash maps. Names go through the alert's
 // RE2 sets, matched against text folded once when the record was added.
 // The records found that way are the only ones that can match, so Match
 // hands just those to MatchAlert, and the answer is the same as MatchAlert
@@ -57,9 +57,9 @@ class CatalogIndex {
     ProductRecord record;
     bool live = false;
   };
-  // Where a product's folded name and brand sit in arena_: FoldCase and
-  // FoldAccents of each. Kept apart from Product so that a rule scan over
-  // every product reads two small, dense arrays instead of scattered
+  // Offsets and lengths in arena_ of a product's folded name and brand
+  // (FoldCase and FoldAccents of each). They are kept apart from Product so
+  // that a rule scan over every product reads dense arrays, not scattered
   // strings.
   enum FoldedField { kNameCase, kNameAccent, kBrandCase, kBrandAccent, kFoldedFields };
   struct Folded {

@@ -57,7 +57,7 @@ struct MatchRecord {
   friend bool operator==(const MatchRecord&, const MatchRecord&) = default;
 };
 
-// Which of an alert's product rules match one product, by field.
+// The fields of one product on which an alert's product rules match.
 struct ProductRuleHits {
   bool name = false;
   bool brand = false;

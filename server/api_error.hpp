@@ -28,7 +28,7 @@ enum class ErrorCode {
   kInternal,              // 500
 };
 
-// One bad row of a batch (catalog upload), for 422 answers.
+// One bad row of a batch (catalog upload), listed in a 422 response.
 struct RowError {
   size_t row = 0;  // 1-based data row (CSV: not counting the header)
   std::string field;
@@ -63,7 +63,7 @@ boost::beast::http::status StatusFor(ErrorCode code);
 const char* CodeName(ErrorCode code);
 
 // Shorthands for the common cases. The field is a JSON path such as
-// "identifiers.gtin[2]"; the messages say what is wrong with it.
+// "identifiers.gtin[2]", and the messages describe what is wrong with it.
 ApiError InvalidField(std::string field, std::string problem_vi, std::string problem_en);
 ApiError MissingField(std::string field);
 ApiError UnknownField(std::string field);

@@ -12,7 +12,7 @@
 
 namespace canhbao {
 
-// Returns the subscription the request asks for. Throws ApiError: 400 for
+// Returns the subscription that the request names. Throws ApiError: 400 for
 // an invalid query value (unknown category or ward, since beyond the newest
 // seq), 401 for a bad key, token or ticket. A ticket is consumed here.
 boost::asio::awaitable<notify::Subscription> ResolveStreamRequest(admin::AppContext& app,

@@ -70,7 +70,7 @@ void StreamSession::DoWrite() {
 void StreamSession::OnWrite(beast::error_code ec, size_t) {
   writing_ = false;
   if (ec) {
-    // The read loop sees the same failure and ends the session.
+    // The read loop gets the same failure and ends the session.
     spdlog::debug("stream {}: write failed: {}", connection_id_, ec.message());
     closing_ = true;
     metrics_.stream_queued_bytes().Decrement(static_cast<double>(queued_bytes_));

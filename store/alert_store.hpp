@@ -34,9 +34,9 @@ class AlertStore {
     uint64_t seq = 0;
     bool already_published = false;
   };
-  // Appends `alert` to the log. `build` is called with the sequence number
-  // the alert will get and must return the published record (with that seq)
-  // and the notices to create; it may be called again if another node
+  // Appends the alert to the log. `build` is called with the sequence
+  // number the alert will get and must return the published record (with
+  // that seq) and the notices to create. It is called again if another node
   // published in between. Returns the existing seq, without calling `build`
   // again, when the alert was already published.
   struct PublishBatch {

@@ -18,8 +18,8 @@ class DeviceStore {
 
   // Stores a new device (token_hash set) and its token index.
   boost::asio::awaitable<void> Create(const v1::Device& device);
-  // Replaces the stored record and tells every node that its subscriptions
-  // changed, so open connections of the device follow at once.
+  // Replaces the stored record and publishes the change to every node, so
+  // open connections of the device follow at once.
   boost::asio::awaitable<void> Update(const v1::Device& device);
   // Deletes the device and its token index; returns false when unknown.
   boost::asio::awaitable<bool> Delete(const std::string& id);

@@ -47,8 +47,8 @@ class MerchantStore {
     std::string merchant_id;
   };
   // Changes with version > after, oldest first. `oldest` is set to the
-  // oldest version still kept, so a reader further behind knows it must
-  // reload everything.
+  // oldest version still kept, so a reader further behind can tell that it
+  // must reload everything.
   boost::asio::awaitable<std::vector<CatalogChange>> ReadCatalogLog(uint64_t after, size_t limit,
                                                                     uint64_t& oldest);
 

@@ -1,6 +1,6 @@
 // Catalog changes after publication, and several nodes on one Redis: a shop
 // that starts stocking a recalled lot gets its notice, and every node's
-// index sees catalog changes made through any other node.
+// index receives catalog changes made through any other node.
 
 #include <gtest/gtest.h>
 
