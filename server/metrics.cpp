@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
+
 namespace canhbao {
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -15,18 +17,25 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                           .Register(*registry_);
   http_connections_ = &connections.Add({{"kind", "http"}});
   stream_connections_ = &connections.Add({{"kind", "websocket"}});
-  slow_consumer_closes_ = &prometheus::BuildCounter()
-                               .Name("canhbao_stream_slow_consumer_closes_total")
-                               .Help("WebSocket clients closed because their send queue was full")
-                               .Register(*registry_)
-                               .Add({});
+  slow_consumer_closes_ =
+      &prometheus::BuildCounter()
+           .Name("canhbao_stream_slow_consumer_closes_total")
+           .Help("WebSocket clients closed with 4008, by the send queue limit they passed")
+           .Register(*registry_);
+  slow_consumer_closes_->Add({{"reason", "messages"}});
+  slow_consumer_closes_->Add({{"reason", "bytes"}});
+  stream_closes_ = &prometheus::BuildCounter()
+                        .Name("canhbao_stream_closes_total")
+                        .Help("WebSocket stream connections that ended, by reason")
+                        .Register(*registry_);
+  publish_to_send_bounds_ = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
   publish_to_send_ =
       &prometheus::BuildHistogram()
            .Name("canhbao_publish_to_send_seconds")
-           .Help("Time from an alert's publication until this node queued it to subscribers")
+           .Help("Time from an alert's publication until this node wrote it to a subscriber's "
+                 "socket (or queued it, when the socket was full), per delivery")
            .Register(*registry_)
-           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                             0.25, 0.5, 1, 2.5, 5});
+           .Add({}, publish_to_send_bounds_);
   stream_queued_bytes_ = &prometheus::BuildGauge()
                               .Name("canhbao_stream_queued_bytes")
                               .Help("Bytes queued for WebSocket clients and not yet written")
@@ -47,6 +56,29 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                           .Name("canhbao_stream_rejected_total")
                           .Help("WebSocket upgrades refused, by reason")
                           .Register(*registry_);
+}
+
+prometheus::Counter& Metrics::slow_consumer_closes(const std::string& reason) {
+  return slow_consumer_closes_->Add({{"reason", reason}});
+}
+
+prometheus::Counter& Metrics::stream_closes(const std::string& reason) {
+  return stream_closes_->Add({{"reason", reason}});
+}
+
+void Metrics::ObservePublishToSend(std::span<const double> seconds) {
+  // Binned here and added in one call: a fan-out of thousands of
+  // deliveries takes the histogram's lock once.
+  std::vector<double> counts(publish_to_send_bounds_.size() + 1, 0.0);
+  double sum = 0;
+  for (double value : seconds) {
+    size_t bucket = static_cast<size_t>(
+        std::lower_bound(publish_to_send_bounds_.begin(), publish_to_send_bounds_.end(), value) -
+        publish_to_send_bounds_.begin());
+    counts[bucket] += 1;
+    sum += value;
+  }
+  publish_to_send_->ObserveMultiple(counts, sum);
 }
 
 prometheus::Counter& Metrics::stream_rejected(const std::string& reason) {

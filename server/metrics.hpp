@@ -13,7 +13,9 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace canhbao {
 
@@ -25,8 +27,15 @@ class Metrics {
   void CountRequest(const std::string& route, unsigned status);
   prometheus::Gauge& http_connections() { return *http_connections_; }
   prometheus::Gauge& stream_connections() { return *stream_connections_; }
-  prometheus::Counter& slow_consumer_closes() { return *slow_consumer_closes_; }
-  prometheus::Histogram& publish_to_send() { return *publish_to_send_; }
+  // Clients closed with 4008, by the limit they passed: "messages" or
+  // "bytes".
+  prometheus::Counter& slow_consumer_closes(const std::string& reason);
+  // Stream connections that ended, by why: "client" (it sent a close
+  // frame), "network", "slow_consumer", "protocol_error", "ping_timeout"
+  // or "close_timeout".
+  prometheus::Counter& stream_closes(const std::string& reason);
+  // Records one publish-to-send delay per delivery, in seconds.
+  void ObservePublishToSend(std::span<const double> seconds);
   // Bytes queued for WebSocket clients and not yet written, over all
   // connections of this node.
   prometheus::Gauge& stream_queued_bytes() { return *stream_queued_bytes_; }
@@ -48,7 +57,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Gauge* http_connections_;
   prometheus::Gauge* stream_connections_;
-  prometheus::Counter* slow_consumer_closes_;
+  prometheus::Family<prometheus::Counter>* slow_consumer_closes_;
+  prometheus::Family<prometheus::Counter>* stream_closes_;
+  std::vector<double> publish_to_send_bounds_;
   prometheus::Histogram* publish_to_send_;
   prometheus::Gauge* stream_queued_bytes_;
   prometheus::Counter* stream_resumes_;

@@ -1,5 +1,7 @@
 #include "server/service.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -24,6 +26,7 @@
 #include "server/api_error.hpp"
 #include "server/stream_request.hpp"
 #include "server/stream_session.hpp"
+#include "server/websocket.hpp"
 #include "store/keys.hpp"
 #include "store/redis_endpoint.hpp"
 
@@ -132,25 +135,25 @@ void Service::Start() {
   app_.merchants = std::make_shared<store::MerchantStore>(app_.redis);
   app_.notices = std::make_shared<store::NoticeStore>(app_.redis);
   app_.devices = std::make_shared<store::DeviceStore>(app_.redis);
+  unsigned threads = config_.threads != 0 ? config_.threads
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  // One hub shard per thread: each runs its share of the stream
+  // connections, and a fan-out is one task per shard.
+  std::vector<asio::any_io_executor> shards;
+  for (unsigned i = 0; i < threads; ++i) shards.push_back(asio::make_strand(io_context_));
   app_.hub = std::make_shared<notify::Hub>(
-      asio::make_strand(io_context_), app_.alerts, app_.notices,
+      asio::make_strand(io_context_), std::move(shards), app_.alerts, app_.notices,
       notify::Hub::Options{config_.replay_window, config_.follow_interval});
+  app_.hub->SetDeliveryObserver(
+      [this](std::span<const double> seconds) { metrics_.ObservePublishToSend(seconds); });
   app_.index = std::make_shared<rules::CatalogIndex>();
   app_.compute = std::make_shared<asio::thread_pool>(std::max(1u, std::thread::hardware_concurrency()));
   app_.catalog = std::make_shared<notify::CatalogFollower>(
       asio::make_strand(io_context_), app_.merchants, app_.alerts, app_.index,
       notify::CatalogFollower::Options{config_.follow_interval});
   std::weak_ptr<notify::CatalogFollower> catalog = app_.catalog;
-  app_.hub->SetAlertObserver([this, catalog](const v1::Alert& alert) {
+  app_.hub->SetAlertObserver([catalog](const v1::Alert& alert) {
     if (auto locked = catalog.lock()) locked->OnAlert(alert);
-    if (alert.sent_unix_ms() > 0) {
-      auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch());
-      double delay = static_cast<double>(now.count() - alert.sent_unix_ms()) / 1000.0;
-      // Alerts read at start-up were published long ago; they are not
-      // deliveries this node delayed.
-      if (delay >= 0 && delay < 60) metrics_.publish_to_send().Observe(delay);
-    }
   });
   std::weak_ptr<notify::Hub> hub = app_.hub;
   auto wake_all = [hub, catalog] {
@@ -206,8 +209,6 @@ void Service::Start() {
   asio::co_spawn(metrics_acceptor_->get_executor(), Accept(*metrics_acceptor_, true),
                  asio::detached);
 
-  unsigned threads = config_.threads != 0 ? config_.threads
-                                          : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { io_context_.run(); });
   }
@@ -228,6 +229,9 @@ void Service::Stop() {
   io_context_.stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  // The hub keeps the stream sessions alive; they go now, while everything
+  // they give back to on close still exists.
+  if (app_.hub) app_.hub->DropSubscribers();
   if (app_.compute) app_.compute->join();
   spdlog::info("canhbao stopped");
 }
@@ -453,6 +457,38 @@ awaitable<Response> Service::Dispatch(RequestContext& context, const Route* rout
 
 awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& request,
                                          RequestContext& context, uint64_t connection_id) {
+  auto reject = [&](const ApiError& error,
+                    http::status status = http::status::unknown) -> awaitable<void> {
+    Response response = ErrorResponse(request, error);
+    if (status != http::status::unknown) response.result(status);
+    if (error.code() == ErrorCode::kTooManyRequests) response.set(http::field::retry_after, "10");
+    if (status == http::status::upgrade_required) {
+      response.set(http::field::sec_websocket_version, "13");
+    }
+    response.keep_alive(false);
+    metrics_.CountRequest("/v1/stream", response.result_int());
+    stream.expires_after(config_.read_timeout);
+    co_await http::async_write(stream, response, kTuple);
+  };
+
+  // RFC 6455, section 4.2.1. Beast's is_upgrade has checked the method,
+  // the version and the Connection and Upgrade headers.
+  std::string_view version = request[http::field::sec_websocket_version];
+  if (version != "13") {
+    co_await reject(ApiError(ErrorCode::kInvalid, "Sec-WebSocket-Version",
+                             "Chỉ hỗ trợ WebSocket phiên bản 13",
+                             "Only WebSocket version 13 is supported"),
+                    http::status::upgrade_required);
+    co_return;
+  }
+  std::string_view key = request[http::field::sec_websocket_key];
+  if (!ws::IsValidClientKey(key)) {
+    co_await reject(ApiError(ErrorCode::kInvalid, "Sec-WebSocket-Key",
+                             "Khóa bắt tay WebSocket phải là base64 của 16 byte",
+                             "The WebSocket handshake key must be base64 of 16 bytes"));
+    co_return;
+  }
+
   notify::Subscription subscription;
   std::optional<ApiError> rejection;
   try {
@@ -461,10 +497,7 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     rejection = error;
   }
   if (rejection) {
-    Response response = ErrorResponse(request, *rejection);
-    response.keep_alive(false);
-    metrics_.CountRequest("/v1/stream", response.result_int());
-    co_await http::async_write(stream, response, kTuple);
+    co_await reject(*rejection);
     co_return;
   }
   {
@@ -481,14 +514,9 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
   }
   if (rejection) {
     metrics_.stream_rejected("per_address").Increment();
-    Response response = ErrorResponse(request, *rejection);
-    response.set(http::field::retry_after, "10");
-    response.keep_alive(false);
-    metrics_.CountRequest("/v1/stream", response.result_int());
-    co_await http::async_write(stream, response, kTuple);
+    co_await reject(*rejection);
     co_return;
   }
-  metrics_.CountRequest("/v1/stream", 101);
   // The stream takes its own place in the connection count, given back
   // when the session is destroyed.
   open_connections_.fetch_add(1);
@@ -498,14 +526,55 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     auto it = per_address_.find(address);
     if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
   };
-  auto session = std::make_shared<StreamSession>(std::move(stream), config_, *app_.hub, metrics_,
-                                                 connection_id, std::move(release));
-  // The stream runs as a coroutine of its own, so that this HTTP session's
-  // frame, with its request parser and read buffer, is freed now instead of
-  // being kept for the life of the connection.
-  auto executor = session->executor();
-  asio::co_spawn(executor, session->Run(session, std::move(request), std::move(subscription)),
-                 asio::detached);
+  struct ReleaseOnExit {
+    std::function<void()> release;
+    ~ReleaseOnExit() {
+      if (release) release();
+    }
+  } guard{release};
+
+  std::string_view chosen = ChooseSubprotocol(request[http::field::sec_websocket_protocol]);
+  http::response<http::empty_body> response{http::status::switching_protocols, request.version()};
+  response.set(http::field::server, "canhbao");
+  response.set(http::field::upgrade, "websocket");
+  response.set(http::field::connection, "Upgrade");
+  response.set(http::field::sec_websocket_accept, ws::AcceptKey(key));
+  if (!chosen.empty()) response.set(http::field::sec_websocket_protocol, chosen);
+  stream.expires_after(config_.read_timeout);
+  auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
+  if (write_ec) {
+    spdlog::debug("stream {}: handshake failed: {}", connection_id, write_ec.message());
+    co_return;
+  }
+  metrics_.CountRequest("/v1/stream", 101);
+
+  // The socket moves to the executor of its hub shard. Only the
+  // descriptor changes hands: this HTTP session's frame, with its parser
+  // and read buffer, is freed when it returns.
+  stream.expires_never();
+  boost::system::error_code ec;
+  tcp::socket& http_socket = stream.socket();
+  tcp protocol = http_socket.local_endpoint(ec).protocol();
+  int fd = ec ? -1 : http_socket.release(ec);
+  if (ec || fd < 0) {
+    spdlog::warn("stream {}: cannot hand over the socket: {}", connection_id, ec.message());
+    co_return;
+  }
+  const asio::any_io_executor& shard = app_.hub->ShardExecutor(connection_id);
+  tcp::socket socket(shard);
+  socket.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    spdlog::warn("stream {}: cannot hand over the socket: {}", connection_id, ec.message());
+    co_return;
+  }
+  auto session = std::make_shared<StreamSession>(std::move(socket), config_, *app_.hub, metrics_,
+                                                 connection_id, chosen == kProtoProtocol,
+                                                 std::move(guard.release));
+  guard.release = nullptr;
+  asio::post(shard, [session, subscription = std::move(subscription)]() mutable {
+    session->Start(std::move(subscription));
+  });
 }
 
 awaitable<void> Service::FollowDeviceChange(std::string device_id) {

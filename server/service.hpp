@@ -2,7 +2,8 @@
 
 // `canhbao serve`: the HTTP and WebSocket front, the metrics listener, the
 // Redis connections and the hub, on one io_context run by one thread per
-// core. Each connection runs as a coroutine on its own strand.
+// core. Each HTTP connection runs as a coroutine on its own strand; after
+// the upgrade, a stream connection moves to its hub shard's strand.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -49,8 +50,9 @@ class Service {
   boost::asio::awaitable<Response> Dispatch(RequestContext& context, const Route* route,
                                             bool path_known);
   std::string ClientAddress(const boost::asio::ip::tcp::socket& socket, const Request& request) const;
-  // Hands the connection to a StreamSession. `request` and `context` belong
-  // to the caller's frame, which outlives this call; `context.request` is
+  // Completes the WebSocket handshake and hands the socket to a
+  // StreamSession on its hub shard. `request` and `context` belong to the
+  // caller's frame, which outlives this call; `context.request` is
   // `request`.
   boost::asio::awaitable<void> UpgradeToStream(boost::beast::tcp_stream stream, Request& request,
                                                 RequestContext& context, uint64_t connection_id);
@@ -64,6 +66,9 @@ class Service {
   Metrics metrics_;
   std::atomic<uint64_t> next_connection_id_{1};
   std::atomic<size_t> open_connections_{0};
+  // Open WebSocket connections per client address.
+  std::mutex per_address_mutex_;
+  std::unordered_map<std::string, size_t> per_address_;
   boost::asio::io_context io_context_;
   std::vector<std::thread> threads_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
@@ -74,9 +79,6 @@ class Service {
   uint16_t port_ = 0;
   uint16_t metrics_port_ = 0;
   std::atomic<bool> stopped_{false};
-  // Open WebSocket connections per client address.
-  std::mutex per_address_mutex_;
-  std::unordered_map<std::string, size_t> per_address_;
 };
 
 }  // namespace canhbao

@@ -1,24 +1,31 @@
 #pragma once
 
-// One WebSocket connection of GET /v1/stream. The session owns its stream
-// on a strand; the hub hands it shared, already-serialized messages through
-// Deliver, which queues them for a single writer. A client whose queue
-// passes the byte or message limit is closed with close code 4008 once the
-// frame in flight is written (or dropped after ws_ping_interval if it never
-// is), and resumes later with since=.
+// One WebSocket connection of GET /v1/stream, after the handshake. The
+// session speaks the frames itself (server/websocket.hpp) on a plain
+// socket in non-blocking mode, on its hub shard's executor:
+//
+// - A message from the hub is already a complete frame. When nothing is
+//   queued it goes straight to the socket in one send; only what the
+//   socket does not take is queued, and a queue is flushed with one
+//   gathered send per writable event.
+// - Reads wait for readiness and go through a buffer shared by the thread,
+//   so an idle connection holds no read buffer and no pending read.
+// - One timer sends keep-alive pings and drops peers that stay silent.
+//
+// A client whose queue passes the byte or message limit is closed with
+// close code 4008 and resumes later with since=.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket.hpp>
 #include <functional>
 #include <memory>
+#include <string_view>
+#include <vector>
 
-#include "canhbao.pb.h"
 #include "notify/hub.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
-#include "server/router.hpp"
+#include "server/websocket.hpp"
 
 namespace canhbao {
 
@@ -30,14 +37,19 @@ inline constexpr uint16_t kCloseSlowConsumer = 4008;
 inline constexpr std::string_view kJsonProtocol = "canhbao.v1.json";
 inline constexpr std::string_view kProtoProtocol = "canhbao.v1.proto";
 
-// The messages waiting for one connection, oldest first. A vector with a
+// The subprotocol to answer for a Sec-WebSocket-Protocol offer: the first
+// that canhbao speaks, or empty (JSON) when none is.
+std::string_view ChooseSubprotocol(std::string_view offered);
+
+// The frames waiting for one connection, oldest first. A vector with a
 // moving head: unlike std::deque it allocates nothing until the first
-// message, which matters with tens of thousands of idle connections.
+// frame, which matters with tens of thousands of idle connections.
 class SendQueue {
  public:
   bool empty() const { return head_ == items_.size(); }
   size_t size() const { return items_.size() - head_; }
   const notify::Message& front() const { return items_[head_]; }
+  const notify::Message& operator[](size_t i) const { return items_[head_ + i]; }
   const notify::Message& back() const { return items_.back(); }
   void push_back(notify::Message message) { items_.push_back(std::move(message)); }
   void push_front(notify::Message message) {
@@ -57,6 +69,7 @@ class SendQueue {
   }
   void clear() {
     items_.clear();
+    items_.shrink_to_fit();
     head_ = 0;
   }
 
@@ -68,47 +81,63 @@ class SendQueue {
 class StreamSession : public notify::Subscriber,
                       public std::enable_shared_from_this<StreamSession> {
  public:
-  // `on_close` runs when the session is destroyed, to give back its place
-  // in the connection limits.
-  StreamSession(boost::beast::tcp_stream stream, const Config& config, notify::Hub& hub,
-                Metrics& metrics, uint64_t connection_id, std::function<void()> on_close);
+  // `socket` has completed the handshake and runs on the hub shard of
+  // `connection_id`. `on_close` runs when the session is destroyed, to give
+  // back its place in the connection limits.
+  StreamSession(boost::asio::ip::tcp::socket socket, const Config& config, notify::Hub& hub,
+                Metrics& metrics, uint64_t connection_id, bool proto,
+                std::function<void()> on_close);
   ~StreamSession() override;
 
-  // Completes the WebSocket handshake for `request`, subscribes, and reads
-  // until the client closes. Runs on the stream's strand.
-  // `self` is this session: the coroutine frame owns it, so the session
-  // lives until the coroutine ends even if it is started later.
-  boost::asio::awaitable<void> Run(std::shared_ptr<StreamSession> self, Request request,
-                                   notify::Subscription subscription);
+  // Subscribes (replaying what the client missed) and starts reading. On
+  // the socket's executor.
+  void Start(notify::Subscription subscription);
 
   void Deliver(const notify::Message& message) override;
 
-  // The strand the session runs on.
-  boost::asio::any_io_executor executor() { return ws_.get_executor(); }
-
  private:
-  // Completes the handshake; the request is freed when this returns.
-  boost::asio::awaitable<boost::beast::error_code> Accept(Request request);
-  void Enqueue(notify::Message message);
-  void DoWrite();
-  void OnWrite(boost::beast::error_code ec, size_t bytes);
+  // Writes `frame` now if nothing is queued, else queues it. False when
+  // the queue limit is passed (the caller closes the connection).
+  bool Send(const notify::Message& frame);
+  // Writes as much of the queue as the socket takes.
+  void Flush();
+  void WaitWritable();
+  void WaitReadable();
+  void OnReadable(boost::system::error_code ec);
+  void HandleControl(ws::ControlFrame& frame);
+  // Drops every queued frame not yet begun, sends a close frame and waits
+  // up to `grace` for the client's close before dropping the socket.
+  void StartClose(uint16_t code, std::string_view reason, std::chrono::steady_clock::duration grace);
   void CloseSlow();
-  void SendSlowClose();
-  void DropSocket();
+  void ArmTimer(std::chrono::steady_clock::duration after);
+  void OnTimer(boost::system::error_code ec);
+  // Ends the session: unsubscribes and closes the socket.
+  void Finish();
+  void AddQueued(size_t bytes);
+  void RemoveQueued(size_t bytes);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-  boost::asio::steady_timer close_timer_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
   const Config& config_;
   notify::Hub& hub_;
   Metrics& metrics_;
   uint64_t connection_id_;
   std::function<void()> on_close_;
+  ws::FrameParser parser_;
   SendQueue queue_;
-  size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool closing_ = false;
-  bool proto_ = false;
-  bool slow_ = false;  // closing because the send queue overflowed
+  size_t front_written_ = 0;  // bytes of the queue's front already sent
+  size_t queued_bytes_ = 0;   // bytes queued and not yet sent
+  // Why the connection ends, for canhbao_stream_closes_total.
+  std::string_view end_reason_ = "network";
+  bool proto_;
+  bool holding_ = false;       // queue without writing (during Start)
+  bool wait_writable_ = false;
+  bool closing_ = false;       // a close frame is queued or sent
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool finished_ = false;
+  bool read_since_tick_ = false;
+  bool ping_outstanding_ = false;
 };
 
 }  // namespace canhbao

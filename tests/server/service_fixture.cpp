@@ -175,11 +175,7 @@ std::optional<std::string> StreamClient::Read(std::chrono::milliseconds timeout)
   return text;
 }
 
-void ServiceFixture::SetUp() {
-  ASSERT_GE(sodium_init(), 0) << "libsodium failed to initialize";
-  spdlog::set_level(spdlog::level::warn);
-  redis_ = std::make_unique<RedisServer>();
-
+Config ServiceFixture::NodeConfig() const {
   Config config;
   config.listen = "127.0.0.1:0";
   config.metrics_listen = "127.0.0.1:0";
@@ -187,13 +183,25 @@ void ServiceFixture::SetUp() {
   config.state_dir = redis_->Directory() + "/state";
   config.threads = 2;
   config.follow_interval = std::chrono::milliseconds(50);
-  service_ = std::make_unique<Service>(config);
-  service_->Start();
+  return config;
+}
 
+std::unique_ptr<Service> ServiceFixture::StartNode(const Config& config) {
+  auto node = std::make_unique<Service>(config);
+  node->Start();
   auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
-  while (!service_->IsReady() && std::chrono::steady_clock::now() < deadline) {
+  while (!node->IsReady() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  return node;
+}
+
+void ServiceFixture::SetUp() {
+  ASSERT_GE(sodium_init(), 0) << "libsodium failed to initialize";
+  spdlog::set_level(spdlog::level::warn);
+  redis_ = std::make_unique<RedisServer>();
+
+  service_ = StartNode(NodeConfig());
   ASSERT_TRUE(service_->IsReady()) << "the service was not ready within 10 s";
 
   admin_key_ = CreateKey("admin", "Quản trị viên");

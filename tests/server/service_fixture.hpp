@@ -93,6 +93,12 @@ class ServiceFixture : public ::testing::Test {
 
   uint16_t port() const { return service_->port(); }
 
+  // The settings of a node on the fixture's Redis, as SetUp uses them.
+  Config NodeConfig() const;
+  // Starts another node with `config` and waits up to 10 s for it to be
+  // ready; the caller checks IsReady().
+  std::unique_ptr<Service> StartNode(const Config& config);
+
   // Writes a key record straight into Redis, as `canhbao key create` does,
   // and returns its secret. `key_id`, when given, receives the record's id.
   std::string CreateKey(const std::string& role, const std::string& name,

@@ -124,21 +124,29 @@ std::string StreamTarget(uint64_t since) {
 
 // Returns the value of the unlabelled sample `name` in the Prometheus text
 // served on the metrics port, or nullopt when it is missing.
+// The sum of every series of metric `name`, whatever its labels, or
+// nothing when /metrics has no series of that name.
 std::optional<double> ScrapeMetric(uint16_t metrics_port, const std::string& name) {
   HttpReply reply = SendHttp(metrics_port, {http::verb::get, "/metrics", "", "", false, ""});
   if (reply.status != 200) return std::nullopt;
+  std::optional<double> sum;
   size_t start = 0;
   while (start < reply.body.size()) {
     size_t end = reply.body.find('\n', start);
     if (end == std::string::npos) end = reply.body.size();
     std::string_view line(reply.body.data() + start, end - start);
-    if (line.size() > name.size() && line.substr(0, name.size()) == name &&
-        line[name.size()] == ' ') {
-      return std::stod(std::string(line.substr(name.size() + 1)));
-    }
     start = end + 1;
+    if (line.size() <= name.size() || line.substr(0, name.size()) != name) continue;
+    std::string_view rest = line.substr(name.size());
+    if (rest.front() == '{') {
+      size_t close = rest.find('}');
+      if (close == std::string_view::npos) continue;
+      rest.remove_prefix(close + 1);
+    }
+    if (rest.empty() || rest.front() != ' ') continue;
+    sum = sum.value_or(0.0) + std::stod(std::string(rest.substr(1)));
   }
-  return std::nullopt;
+  return sum;
 }
 
 // A WebSocket client on a raw socket that completes the upgrade and then
@@ -176,7 +184,7 @@ class StalledWebSocket {
                           "Host: 127.0.0.1\r\n"
                           "Upgrade: websocket\r\n"
                           "Connection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: c3RhbGxlZC1yZWFkZXIta2V5\r\n"
+                          "Sec-WebSocket-Key: c3RhbGxlZC1yZWFkZXItMQ==\r\n"
                           "Sec-WebSocket-Version: 13\r\n\r\n";
     if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(request.size())) {
@@ -272,28 +280,6 @@ class StalledWebSocket {
 
 class StreamTest : public ServiceFixture {
  protected:
-  // The settings of another node on the fixture's Redis, as SetUp uses.
-  Config NodeConfig() const {
-    Config config;
-    config.listen = "127.0.0.1:0";
-    config.metrics_listen = "127.0.0.1:0";
-    config.redis = redis_->Url();
-    config.state_dir = redis_->Directory() + "/state";
-    config.threads = 2;
-    config.follow_interval = 50ms;
-    return config;
-  }
-
-  // Starts a node with `config` and waits up to 10 s for it to be ready;
-  // the caller checks IsReady().
-  std::unique_ptr<Service> StartNode(const Config& config) {
-    auto node = std::make_unique<Service>(config);
-    node->Start();
-    Clock::time_point deadline = Clock::now() + 10s;
-    while (!node->IsReady() && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
-    return node;
-  }
-
   std::optional<uint64_t> PublishScam(uint16_t node_port, const std::string& description = "") {
     return Publish(node_port, police_key_, ScamAlert(description));
   }
