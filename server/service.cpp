@@ -1,6 +1,10 @@
 #include "server/service.hpp"
 
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <sstream>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -246,26 +250,76 @@ void Service::RunUntilSignal() {
   Stop();
 }
 
+namespace {
+
+// The whole answer to a connection accepted while the process is out of
+// file descriptors.
+std::string OutOfDescriptorsResponse() {
+  Request request;
+  ApiError error(ErrorCode::kUnavailable, "",
+                 "Máy chủ đang có quá nhiều kết nối mở; hãy thử lại sau ít giây",
+                 "The server has too many open connections; retry in a few seconds");
+  Response response = ErrorResponse(request, error);
+  response.set(http::field::retry_after, "5");
+  response.keep_alive(false);
+  response.prepare_payload();
+  std::ostringstream out;
+  out << response;
+  return out.str();
+}
+
+int OpenSpareDescriptor() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+}  // namespace
+
 awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
+  // One descriptor is held in reserve. When accept fails for want of
+  // descriptors, the reserve is given up to take the waiting connection,
+  // answer it with 503 and close it, so that the backlog drains instead of
+  // making accept fail again at once.
+  static const std::string busy = OutOfDescriptorsResponse();
+  int spare = OpenSpareDescriptor();
   bool file_limit_logged = false;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io_context_), kTuple);
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
     if (ec) {
       if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
-        // Out of file descriptors: pause instead of spinning on accept.
         if (!file_limit_logged) {
-          spdlog::error("accept: open-file limit reached ({}); pausing accepts", ec.message());
+          spdlog::error("accept: open-file limit reached ({}); answering 503 until descriptors "
+                        "are free",
+                        ec.message());
           file_limit_logged = true;
         }
-        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
-        co_await pause.async_wait(kTuple);
+        metrics_.CountRequest("accept", 503);
+        bool answered = false;
+        if (spare >= 0) {
+          ::close(spare);
+          int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+          if (fd >= 0) {
+            // One try: the answer fits in the socket's empty send buffer.
+            [[maybe_unused]] ssize_t sent =
+                ::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::close(fd);
+            answered = true;
+          }
+          spare = OpenSpareDescriptor();
+        }
+        if (!answered) {
+          // Nothing to give up (or nothing was waiting): wait for
+          // connections to close rather than spin on accept.
+          asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+          co_await pause.async_wait(kTuple);
+        }
       } else {
         spdlog::warn("accept failed: {}", ec.message());
       }
       continue;
     }
-    file_limit_logged = false;
+    if (file_limit_logged) {
+      spdlog::info("accept: descriptors are free again");
+      file_limit_logged = false;
+    }
     auto executor = socket.get_executor();
     if (metrics) {
       asio::co_spawn(executor, ServeMetrics(std::move(socket)), asio::detached);
@@ -273,6 +327,7 @@ awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
       asio::co_spawn(executor, ServeHttp(std::move(socket)), asio::detached);
     }
   }
+  if (spare >= 0) ::close(spare);
 }
 
 awaitable<void> Service::ServeMetrics(tcp::socket socket) {
