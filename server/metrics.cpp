@@ -98,6 +98,19 @@ prometheus::Gauge& Metrics::Gauge(const std::string& name, const std::string& he
   return gauge;
 }
 
+void Metrics::SetTotal(const std::string& name, const std::string& help, uint64_t total) {
+  std::lock_guard lock(mutex_);
+  auto it = totals_.find(name);
+  if (it == totals_.end()) {
+    auto& counter = prometheus::BuildCounter().Name(name).Help(help).Register(*registry_).Add({});
+    it = totals_.emplace(name, Total{&counter, 0}).first;
+  }
+  if (total > it->second.exported) {
+    it->second.counter->Increment(static_cast<double>(total - it->second.exported));
+    it->second.exported = total;
+  }
+}
+
 std::string Metrics::Render() {
   if (scrape_hook_) scrape_hook_(*this);
   prometheus::TextSerializer serializer;

@@ -12,7 +12,9 @@
 #include <prometheus/registry.h>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,6 +50,9 @@ class Metrics {
   // Called at each scrape before rendering, to copy values kept elsewhere.
   void SetScrapeHook(std::function<void(Metrics&)> hook) { scrape_hook_ = std::move(hook); }
   prometheus::Gauge& Gauge(const std::string& name, const std::string& help);
+  // Exposes `total`, a count kept elsewhere that only grows, as a counter:
+  // it is advanced by what was added since the last scrape.
+  void SetTotal(const std::string& name, const std::string& help, uint64_t total);
 
   // The text exposition of every metric.
   std::string Render();
@@ -68,6 +73,11 @@ class Metrics {
   std::function<void(Metrics&)> scrape_hook_;
   std::mutex mutex_;
   std::map<std::string, prometheus::Gauge*> gauges_;
+  struct Total {
+    prometheus::Counter* counter;
+    uint64_t exported;
+  };
+  std::map<std::string, Total> totals_;
 };
 
 }  // namespace canhbao

@@ -187,16 +187,17 @@ void Service::Start() {
   admin::AddDeviceRoutes(router_, app_);
 
   metrics_.SetScrapeHook([this](Metrics& metrics) {
-    metrics.Gauge("canhbao_redis_commands", "Redis commands sent since start")
-        .Set(static_cast<double>(app_.redis->commands_sent()));
-    metrics.Gauge("canhbao_redis_command_errors", "Redis commands that failed since start")
-        .Set(static_cast<double>(app_.redis->command_errors()));
+    metrics.SetTotal("canhbao_redis_commands_total", "Redis commands sent (round trips)",
+                     app_.redis->commands_sent());
+    metrics.SetTotal("canhbao_redis_command_errors_total", "Redis commands that failed",
+                     app_.redis->command_errors());
     metrics.Gauge("canhbao_redis_connected", "1 while the Redis connection is up")
         .Set(app_.redis->IsConnected() ? 1 : 0);
     metrics.Gauge("canhbao_stream_subscriptions", "WebSocket subscriptions registered in the hub")
         .Set(static_cast<double>(app_.hub->subscriber_count()));
-    metrics.Gauge("canhbao_stream_deliveries", "Messages queued to WebSocket subscribers since start")
-        .Set(static_cast<double>(app_.hub->deliveries()));
+    metrics.SetTotal("canhbao_stream_deliveries_total",
+                     "Messages written or queued to WebSocket subscribers",
+                     app_.hub->deliveries());
     metrics.Gauge("canhbao_alert_log_seq", "Newest alert sequence number this node has followed")
         .Set(static_cast<double>(app_.hub->last_seq()));
     metrics.Gauge("canhbao_catalog_products", "Product records in this node's catalog index")

@@ -702,4 +702,40 @@ TEST_F(StreamTest, PerAddressLimitAnswers429) {
 }
 
 }  // namespace
+TEST_F(StreamTest, MetricsCountStreamsDeliveriesAndRedisRoundTrips) {
+  StreamClient first(port(), "/v1/stream?categories=scam");
+  StreamClient second(port(), "/v1/stream");
+  ASSERT_TRUE(first.connected());
+  ASSERT_TRUE(second.connected());
+  std::optional<uint64_t> seq = PublishScam(port());
+  ASSERT_TRUE(seq.has_value());
+  ASSERT_EQ(ReadThrough(first, *seq, 5s).seqs, std::vector<uint64_t>{*seq});
+
+  uint16_t metrics = service_->metrics_port();
+  // The hub counts a delivery when it writes; the second reader has not
+  // read it.
+  Clock::time_point deadline = Clock::now() + 5s;
+  std::optional<double> deliveries;
+  while (Clock::now() < deadline) {
+    deliveries = ScrapeMetric(metrics, "canhbao_stream_deliveries_total");
+    if (deliveries && *deliveries >= 2) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(deliveries.has_value());
+  EXPECT_EQ(*deliveries, 2.0) << "one alert to two subscribers";
+  EXPECT_EQ(ScrapeMetric(metrics, "canhbao_connections{kind=\"websocket\"}"), 2.0);
+  EXPECT_EQ(ScrapeMetric(metrics, "canhbao_stream_subscriptions"), 2.0);
+  EXPECT_EQ(ScrapeMetric(metrics, "canhbao_publish_to_send_seconds_count"), 2.0)
+      << "one publish-to-send observation per delivery";
+  EXPECT_GT(ScrapeMetric(metrics, "canhbao_redis_commands_total").value_or(0), 0.0);
+  EXPECT_TRUE(ScrapeMetric(metrics, "canhbao_redis_command_errors_total").has_value());
+
+  HttpReply text = SendHttp(metrics, {http::verb::get, "/metrics", "", "", false, ""});
+  for (const char* counter : {"canhbao_stream_deliveries_total", "canhbao_redis_commands_total",
+                              "canhbao_stream_slow_consumer_closes_total"}) {
+    EXPECT_NE(text.body.find(std::string("# TYPE ") + counter + " counter"), std::string::npos)
+        << counter << " must be a counter";
+  }
+}
+
 }  // namespace canhbao::testing
