@@ -120,8 +120,8 @@ void Service::Start() {
   }
   tcp::endpoint listen = ParseListen(config_.listen, "listen");
   tcp::endpoint metrics_listen = ParseListen(config_.metrics_listen, "metrics-listen");
-  acceptor_ = Bind(io_context_, listen, "listen");
-  metrics_acceptor_ = Bind(io_context_, metrics_listen, "metrics-listen");
+  acceptor_ = Bind(accept_context_, listen, "listen");
+  metrics_acceptor_ = Bind(accept_context_, metrics_listen, "metrics-listen");
   port_ = acceptor_->local_endpoint().port();
   metrics_port_ = metrics_acceptor_->local_endpoint().port();
 
@@ -217,6 +217,7 @@ void Service::Start() {
   for (unsigned i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { io_context_.run(); });
   }
+  accept_thread_ = std::thread([this] { accept_context_.run(); });
   spdlog::info("canhbao listening on {}:{}, metrics on {}:{}, redis {}, {} threads",
                listen.address().to_string(), port_, metrics_listen.address().to_string(),
                metrics_port_, redis_name, threads);
@@ -224,10 +225,12 @@ void Service::Start() {
 
 void Service::Stop() {
   if (stopped_.exchange(true) || threads_.empty()) return;
+  accept_context_.stop();
+  if (accept_thread_.joinable()) accept_thread_.join();
+  boost::system::error_code ignored;
+  if (acceptor_) acceptor_->close(ignored);
+  if (metrics_acceptor_) metrics_acceptor_->close(ignored);
   asio::post(io_context_, [this] {
-    boost::system::error_code ignored;
-    if (acceptor_) acceptor_->close(ignored);
-    if (metrics_acceptor_) metrics_acceptor_->close(ignored);
     if (subscriber_) subscriber_->Stop();
     if (app_.redis) app_.redis->Stop();
   });
@@ -279,7 +282,11 @@ awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
   // answer it with 503 and close it, so that the backlog drains instead of
   // making accept fail again at once.
   static const std::string busy = OutOfDescriptorsResponse();
+  // Connections taken per wake-up beyond the first.
+  constexpr int kAcceptBatch = 64;
   int spare = OpenSpareDescriptor();
+  boost::system::error_code mode_ec;
+  acceptor.non_blocking(true, mode_ec);
   bool file_limit_logged = false;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io_context_), kTuple);
@@ -321,11 +328,19 @@ awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
       spdlog::info("accept: descriptors are free again");
       file_limit_logged = false;
     }
-    auto executor = socket.get_executor();
-    if (metrics) {
-      asio::co_spawn(executor, ServeMetrics(std::move(socket)), asio::detached);
-    } else {
-      asio::co_spawn(executor, ServeHttp(std::move(socket)), asio::detached);
+    // Take what else is waiting without a trip through the event loop, so
+    // that a reconnect storm drains the backlog before it overflows.
+    for (int more = 0; more <= kAcceptBatch; ++more) {
+      auto executor = socket.get_executor();
+      if (metrics) {
+        asio::co_spawn(executor, ServeMetrics(std::move(socket)), asio::detached);
+      } else {
+        asio::co_spawn(executor, ServeHttp(std::move(socket)), asio::detached);
+      }
+      if (more == kAcceptBatch) break;
+      boost::system::error_code next_ec;
+      socket = acceptor.accept(asio::make_strand(io_context_), next_ec);
+      if (next_ec) break;  // would_block, or a failure the next async accept reports
     }
   }
   if (spare >= 0) ::close(spare);

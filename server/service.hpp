@@ -71,6 +71,11 @@ class Service {
   std::unordered_map<std::string, size_t> per_address_;
   boost::asio::io_context io_context_;
   std::vector<std::thread> threads_;
+  // The listeners run on a thread of their own, so that the backlog is
+  // drained at once even when every event-loop thread is busy with a
+  // storm of handshakes. Accepted sockets go to io_context_.
+  boost::asio::io_context accept_context_{1};
+  std::thread accept_thread_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> metrics_acceptor_;
   std::shared_ptr<store::RedisSubscriber> subscriber_;
