@@ -256,9 +256,10 @@ void Service::RunUntilSignal() {
 
 namespace {
 
-// The whole answer to a connection accepted while the process is out of
-// file descriptors.
-std::string OutOfDescriptorsResponse() {
+// The whole answer to a connection the node cannot serve: it is at its
+// connection limit or out of file descriptors.
+const std::string& BusyResponse() {
+  static const std::string response = [] {
   Request request;
   ApiError error(ErrorCode::kUnavailable, "",
                  "Máy chủ đang có quá nhiều kết nối mở; hãy thử lại sau ít giây",
@@ -270,6 +271,8 @@ std::string OutOfDescriptorsResponse() {
   std::ostringstream out;
   out << response;
   return out.str();
+  }();
+  return response;
 }
 
 int OpenSpareDescriptor() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
@@ -281,7 +284,7 @@ awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
   // descriptors, the reserve is given up to take the waiting connection,
   // answer it with 503 and close it, so that the backlog drains instead of
   // making accept fail again at once.
-  static const std::string busy = OutOfDescriptorsResponse();
+  const std::string& busy = BusyResponse();
   // Connections taken per wake-up beyond the first.
   constexpr int kAcceptBatch = 64;
   int spare = OpenSpareDescriptor();
@@ -391,6 +394,11 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
     open_connections_.fetch_sub(1);
     spdlog::warn("connection {}: rejected, {} connections open", connection_id,
                  config_.max_connections);
+    metrics_.CountRequest("connection_limit", 503);
+    // One non-blocking try: the answer fits in a new socket's send buffer.
+    const std::string& busy = BusyResponse();
+    [[maybe_unused]] ssize_t sent = ::send(socket.native_handle(), busy.data(), busy.size(),
+                                           MSG_NOSIGNAL | MSG_DONTWAIT);
     beast::error_code ignored;
     socket.close(ignored);
     co_return;
@@ -398,8 +406,9 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
   metrics_.http_connections().Increment();
   struct Release {
     Service* service;
+    bool handed_over = false;  // a StreamSession now holds the place
     ~Release() {
-      service->open_connections_.fetch_sub(1);
+      if (!handed_over) service->open_connections_.fetch_sub(1);
       service->metrics_.http_connections().Decrement();
     }
   } release{this};
@@ -474,7 +483,8 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
     if (found.route != nullptr && found.route->pattern == "/v1/stream" &&
         beast::websocket::is_upgrade(request)) {
       stream.expires_never();
-      co_await UpgradeToStream(std::move(stream), request, context, connection_id);
+      release.handed_over =
+          co_await UpgradeToStream(std::move(stream), request, context, connection_id);
       co_return;
     }
 
@@ -526,7 +536,7 @@ awaitable<Response> Service::Dispatch(RequestContext& context, const Route* rout
   }
 }
 
-awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& request,
+awaitable<bool> Service::UpgradeToStream(beast::tcp_stream stream, Request& request,
                                          RequestContext& context, uint64_t connection_id) {
   auto reject = [&](const ApiError& error,
                     http::status status = http::status::unknown) -> awaitable<void> {
@@ -550,14 +560,14 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
                              "Chỉ hỗ trợ WebSocket phiên bản 13",
                              "Only WebSocket version 13 is supported"),
                     http::status::upgrade_required);
-    co_return;
+    co_return false;
   }
   std::string_view key = request[http::field::sec_websocket_key];
   if (!ws::IsValidClientKey(key)) {
     co_await reject(ApiError(ErrorCode::kInvalid, "Sec-WebSocket-Key",
                              "Khóa bắt tay WebSocket phải là base64 của 16 byte",
                              "The WebSocket handshake key must be base64 of 16 bytes"));
-    co_return;
+    co_return false;
   }
 
   notify::Subscription subscription;
@@ -569,7 +579,7 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
   }
   if (rejection) {
     co_await reject(*rejection);
-    co_return;
+    co_return false;
   }
   {
     std::lock_guard lock(per_address_mutex_);
@@ -586,13 +596,12 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
   if (rejection) {
     metrics_.stream_rejected("per_address").Increment();
     co_await reject(*rejection);
-    co_return;
+    co_return false;
   }
-  // The stream takes its own place in the connection count, given back
-  // when the session is destroyed.
-  open_connections_.fetch_add(1);
-  auto release = [this, address = context.client_address] {
-    open_connections_.fetch_sub(1);
+  // Until the hand-over, the HTTP session holds the connection's place in
+  // the node's count; the per-address place is given back here if the
+  // upgrade fails.
+  auto release_address = [this, address = context.client_address] {
     std::lock_guard lock(per_address_mutex_);
     auto it = per_address_.find(address);
     if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
@@ -602,7 +611,7 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     ~ReleaseOnExit() {
       if (release) release();
     }
-  } guard{release};
+  } guard{release_address};
 
   std::string_view chosen = ChooseSubprotocol(request[http::field::sec_websocket_protocol]);
   http::response<http::empty_body> response{http::status::switching_protocols, request.version()};
@@ -615,7 +624,7 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
   auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
   if (write_ec) {
     spdlog::debug("stream {}: handshake failed: {}", connection_id, write_ec.message());
-    co_return;
+    co_return false;
   }
   metrics_.CountRequest("/v1/stream", 101);
 
@@ -629,7 +638,7 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
   int fd = ec ? -1 : http_socket.release(ec);
   if (ec || fd < 0) {
     spdlog::warn("stream {}: cannot hand over the socket: {}", connection_id, ec.message());
-    co_return;
+    co_return false;
   }
   const asio::any_io_executor& shard = app_.hub->ShardExecutor(connection_id);
   tcp::socket socket(shard);
@@ -637,15 +646,22 @@ awaitable<void> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
   if (ec) {
     ::close(fd);
     spdlog::warn("stream {}: cannot hand over the socket: {}", connection_id, ec.message());
-    co_return;
+    co_return false;
   }
+  // The session takes over both places and gives them back when it is
+  // destroyed.
+  guard.release = nullptr;
+  auto release = [this, release_address] {
+    open_connections_.fetch_sub(1);
+    release_address();
+  };
   auto session = std::make_shared<StreamSession>(std::move(socket), config_, *app_.hub, metrics_,
                                                  connection_id, chosen == kProtoProtocol,
-                                                 std::move(guard.release));
-  guard.release = nullptr;
+                                                 std::move(release));
   asio::post(shard, [session, subscription = std::move(subscription)]() mutable {
     session->Start(std::move(subscription));
   });
+  co_return true;
 }
 
 awaitable<void> Service::FollowDeviceChange(std::string device_id) {

@@ -53,8 +53,9 @@ class Service {
   // Completes the WebSocket handshake and hands the socket to a
   // StreamSession on its hub shard. `request` and `context` belong to the
   // caller's frame, which outlives this call; `context.request` is
-  // `request`.
-  boost::asio::awaitable<void> UpgradeToStream(boost::beast::tcp_stream stream, Request& request,
+  // `request`. True when a session took the connection, and with it the
+  // connection's place in the node's count.
+  boost::asio::awaitable<bool> UpgradeToStream(boost::beast::tcp_stream stream, Request& request,
                                                 RequestContext& context, uint64_t connection_id);
   // Applies a device's changed subscriptions to its open connections.
   boost::asio::awaitable<void> FollowDeviceChange(std::string device_id);

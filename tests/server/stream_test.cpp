@@ -702,6 +702,23 @@ TEST_F(StreamTest, PerAddressLimitAnswers429) {
 }
 
 }  // namespace
+TEST_F(StreamTest, ConnectionLimitAnswers503) {
+  Config config = NodeConfig();
+  config.max_connections = 2;
+  std::unique_ptr<Service> node = StartNode(config);
+  ASSERT_TRUE(node->IsReady());
+  StreamClient first(node->port(), "/v1/stream");
+  StreamClient second(node->port(), "/v1/stream");
+  ASSERT_TRUE(first.connected());
+  ASSERT_TRUE(second.connected());
+
+  HttpReply refused = SendHttp(node->port(), {http::verb::get, "/healthz", "", "", false, ""});
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.headers["Retry-After"], "5");
+  EXPECT_FALSE(StringAt(refused.json, {"error", "message", "vi"}).empty()) << refused.body;
+  EXPECT_FALSE(StringAt(refused.json, {"error", "message", "en"}).empty()) << refused.body;
+}
+
 TEST_F(StreamTest, MetricsCountStreamsDeliveriesAndRedisRoundTrips) {
   StreamClient first(port(), "/v1/stream?categories=scam");
   StreamClient second(port(), "/v1/stream");
