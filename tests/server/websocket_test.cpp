@@ -177,6 +177,18 @@ TEST(WebSocketParser, ProtocolErrorsNameTheirCloseCode) {
   }
 }
 
+TEST(WebSocketParser, MessageLimitIsExact) {
+  // 1,024 bytes in two fragments is at the limit; one byte more is not.
+  std::string at_limit = ClientFrame(0x02, std::string(1000, 'a')) +
+                         ClientFrame(0x80, std::string(24, 'a'));
+  EXPECT_EQ(Parse(at_limit, 4096, 1024).error_code, 0);
+  std::string over = ClientFrame(0x02, std::string(1000, 'a')) +
+                     ClientFrame(0x80, std::string(25, 'a'));
+  EXPECT_EQ(Parse(over, 4096, 1024).error_code, ws::kCloseTooBig);
+  EXPECT_EQ(Parse(ClientFrame(0x89, std::string(125, 'p')), 4096).error_code, 0)
+      << "a 125-byte ping is allowed";
+}
+
 TEST(WebSocketParser, HugeDeclaredLengthIsRefusedBeforeAnyPayload) {
   std::string header;
   header.push_back(static_cast<char>(0x82));
