@@ -304,6 +304,19 @@ void Hub::Unsubscribe(uint64_t connection_id) {
   shard.removed.push_back(connection_id);
 }
 
+void Hub::CloseAll() {
+  for (const std::unique_ptr<Shard>& shard : shards_) {
+    asio::post(shard->executor, [shard = shard.get()] {
+      shard->dispatching = true;
+      for (auto& [id, subscription] : shard->subscriptions) {
+        if (subscription.subscriber != nullptr) subscription.subscriber->GoAway();
+      }
+      shard->dispatching = false;
+      EraseRemoved(*shard);
+    });
+  }
+}
+
 void Hub::DropSubscribers() {
   for (const std::unique_ptr<Shard>& shard : shards_) {
     shard->subscriptions.clear();

@@ -47,6 +47,9 @@ class Subscriber {
   // lock held. An implementation writes or queues the frames and returns;
   // it may call Unsubscribe, but nothing else of the hub.
   virtual void Deliver(const Message& message) = 0;
+  // The node is stopping: the subscriber tells its client to reconnect
+  // elsewhere, as Deliver it runs on the shard and may call Unsubscribe.
+  virtual void GoAway() = 0;
 };
 
 // The alerts and notices one connection receives.
@@ -124,6 +127,9 @@ class Hub {
   SubscribeResult Subscribe(uint64_t connection_id, Subscription subscription);
   // On ShardExecutor(connection_id); also from within Deliver.
   void Unsubscribe(uint64_t connection_id);
+  // Asks every subscriber to go away (Subscriber::GoAway), on each shard.
+  // Any thread.
+  void CloseAll();
   // Releases every subscriber. Only once the executors have stopped.
   void DropSubscribers();
   // Changes the categories and wards of every open connection of the

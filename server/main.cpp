@@ -202,7 +202,18 @@ int Listen(const std::vector<std::string>& rest) {
     std::cerr << "canhbao: connected to " << positional[0] << "\n";
     boost::beast::flat_buffer buffer;
     for (;;) {
-      ws.read(buffer);
+      boost::beast::error_code ec;
+      ws.read(buffer, ec);
+      if (ec == boost::beast::websocket::error::closed) {
+        // 1000 and 1001 (the node is stopping) are normal ends; 4008 and
+        // the protocol errors are not.
+        const boost::beast::websocket::close_reason& reason = ws.reason();
+        std::cerr << "canhbao: the server closed the stream: " << reason.code;
+        if (!reason.reason.empty()) std::cerr << " " << reason.reason;
+        std::cerr << "\n";
+        return reason.code == 1000 || reason.code == 1001 ? 0 : 1;
+      }
+      if (ec) throw boost::system::system_error(ec);
       std::cout << boost::beast::buffers_to_string(buffer.data()) << std::endl;
       buffer.consume(buffer.size());
     }

@@ -47,6 +47,9 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+// How long Stop waits for stream clients to answer their 1001 close.
+constexpr std::chrono::milliseconds kShutdownGrace{2500};
+
 tcp::endpoint ParseListen(const std::string& value, const char* setting) {
   size_t colon = value.rfind(':');
   if (colon == std::string::npos) {
@@ -230,6 +233,17 @@ void Service::Stop() {
   boost::system::error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (metrics_acceptor_) metrics_acceptor_->close(ignored);
+  // Streams are told to reconnect (close 1001) and given a moment to
+  // answer, so that clients resume at once instead of waiting for a
+  // timeout to notice the node is gone.
+  if (app_.hub) {
+    app_.hub->CloseAll();
+    auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+    while (metrics_.stream_connections().Value() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   asio::post(io_context_, [this] {
     if (subscriber_) subscriber_->Stop();
     if (app_.redis) app_.redis->Stop();
@@ -544,6 +558,8 @@ awaitable<bool> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     if (status != http::status::unknown) response.result(status);
     if (error.code() == ErrorCode::kTooManyRequests) response.set(http::field::retry_after, "10");
     if (status == http::status::upgrade_required) {
+      // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
+      response.set(http::field::upgrade, "websocket");
       response.set(http::field::sec_websocket_version, "13");
     }
     response.keep_alive(false);

@@ -133,6 +133,12 @@ void StreamSession::Deliver(const Message& message) {
   if (!Send(message)) CloseSlow();
 }
 
+void StreamSession::GoAway() {
+  if (closing_ || finished_) return;
+  end_reason_ = "shutdown";
+  StartClose(ws::kCloseGoingAway, "server stopping: reconnect with since", kCloseGrace);
+}
+
 bool StreamSession::Send(const Message& frame) {
   if (queue_.empty() && !holding_) {
     // The common case: one send of the shared frame, nothing allocated.
@@ -250,6 +256,9 @@ void StreamSession::OnReadable(error_code ec) {
     if (result.error_code != 0) {
       spdlog::debug("stream {}: protocol error: {}", connection_id_, result.error_reason);
       end_reason_ = "protocol_error";
+      // RFC 6455 section 7.1.7: after a protocol error the close frame is
+      // sent and the connection dropped; the client's answer is not awaited.
+      close_received_ = true;
       StartClose(result.error_code, result.error_reason, kCloseGrace);
       if (finished_) return;
     }

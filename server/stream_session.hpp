@@ -94,6 +94,9 @@ class StreamSession : public notify::Subscriber,
   void Start(notify::Subscription subscription);
 
   void Deliver(const notify::Message& message) override;
+  // Closes with 1001 so that the client reconnects, to another node or
+  // after the restart, with since=.
+  void GoAway() override;
 
  private:
   // Writes `frame` now if nothing is queued, else queues it. False when

@@ -210,6 +210,7 @@ TEST_F(WebSocketWireTest, UnsupportedVersionGets426NamingTheField) {
   std::string header = client.Upgrade(port(), "8");
   EXPECT_EQ(header.rfind("HTTP/1.1 426", 0), 0u) << header;
   EXPECT_NE(header.find("Sec-WebSocket-Version: 13"), std::string::npos) << header;
+  EXPECT_NE(header.find("Upgrade: websocket"), std::string::npos) << header;
   json::value body = json::parse(client.ReadRest(2s));
   EXPECT_EQ(StringAt(body, {"error", "field"}), "Sec-WebSocket-Version");
   EXPECT_EQ(StringAt(body, {"error", "message", "vi"}), "Chỉ hỗ trợ WebSocket phiên bản 13");
@@ -257,8 +258,8 @@ TEST_F(WebSocketWireTest, UnmaskedFrameIsAProtocolError) {
   EXPECT_EQ(close->opcode, 0x8);
   EXPECT_EQ(CloseCode(*close), 1002);
   EXPECT_EQ(close->payload.substr(2), "client frame not masked");
-  // The client never answers the close: the server drops it after a grace.
-  EXPECT_TRUE(client.WaitForEnd(5s));
+  // After a protocol error the server does not wait for the client's close.
+  EXPECT_TRUE(client.WaitForEnd(1s));
 }
 
 TEST_F(WebSocketWireTest, OversizedMessageIsClosedWith1009) {
@@ -269,8 +270,23 @@ TEST_F(WebSocketWireTest, OversizedMessageIsClosedWith1009) {
   std::optional<ServerFrame> close = client.ReadFrame(3s);
   ASSERT_TRUE(close.has_value());
   EXPECT_EQ(CloseCode(*close), 1009);
-  ASSERT_TRUE(client.SendFrame(0x8, std::string("\x03\xE8", 2)));
-  EXPECT_TRUE(client.WaitForEnd(3s));
+  EXPECT_TRUE(client.WaitForEnd(1s));
+}
+
+TEST_F(WebSocketWireTest, StoppingNodeSendsGoingAway) {
+  std::unique_ptr<Service> node = StartNode(NodeConfig());
+  ASSERT_TRUE(node->IsReady());
+  RawClient client;
+  ASSERT_EQ(client.Upgrade(node->port()).rfind("HTTP/1.1 101", 0), 0u);
+  std::thread stopper([&node] { node->Stop(); });
+  std::optional<ServerFrame> close = client.ReadFrame(5s);
+  ASSERT_TRUE(close.has_value()) << "no close frame while the node stopped";
+  EXPECT_EQ(close->opcode, 0x8);
+  EXPECT_EQ(CloseCode(*close), 1001);
+  EXPECT_EQ(close->payload.substr(2), "server stopping: reconnect with since");
+  EXPECT_TRUE(client.SendFrame(0x8, std::string("\x03\xE9", 2)));
+  EXPECT_TRUE(client.WaitForEnd(3s)) << "the server kept the connection after both closes";
+  stopper.join();
 }
 
 TEST_F(WebSocketWireTest, SilentClientIsPingedThenDropped) {
