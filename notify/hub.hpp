@@ -47,8 +47,8 @@ class Subscriber {
   // lock held. An implementation writes or queues the frames and returns;
   // it may call Unsubscribe, but nothing else of the hub.
   virtual void Deliver(const Message& message) = 0;
-  // The node is stopping: the subscriber tells its client to reconnect
-  // elsewhere, as Deliver it runs on the shard and may call Unsubscribe.
+  // The node is stopping: the subscriber asks its client to reconnect.
+  // Like Deliver, it runs on the shard and may call Unsubscribe.
   virtual void GoAway() = 0;
 };
 
