@@ -299,7 +299,7 @@ void Hub::Unsubscribe(uint64_t connection_id) {
   }
   auto it = shard.index.find(connection_id);
   if (it == shard.index.end()) return;
-  // The fan-out loop is walking the vector: keep its positions stable.
+  // The fan-out loop is iterating over the vector, so positions must not move.
   shard.subscriptions[it->second].second.subscriber.reset();
   shard.removed.push_back(connection_id);
 }

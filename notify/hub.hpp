@@ -44,11 +44,11 @@ class Subscriber {
  public:
   virtual ~Subscriber() = default;
   // Called on the subscriber's shard executor, sometimes with the hub's
-  // lock held. An implementation writes or queues the frames and returns;
-  // it may call Unsubscribe, but nothing else of the hub.
+  // lock held. An implementation writes or queues the frames and returns. It
+  // may call Unsubscribe, but no other hub method.
   virtual void Deliver(const Message& message) = 0;
-  // The node is stopping: the subscriber asks its client to reconnect.
-  // Like Deliver, it runs on the shard and may call Unsubscribe.
+  // Closes the client's connection because the node is stopping, so that the
+  // client reconnects. Like Deliver, it runs on the shard and may call Unsubscribe.
   virtual void GoAway() = 0;
 };
 
@@ -125,10 +125,9 @@ class Hub {
   // merchant, after `after_notice_seq`) through Deliver, then registers the
   // subscription for live entries. On ShardExecutor(connection_id).
   SubscribeResult Subscribe(uint64_t connection_id, Subscription subscription);
-  // On ShardExecutor(connection_id); also from within Deliver.
+  // On ShardExecutor(connection_id), including from within Deliver.
   void Unsubscribe(uint64_t connection_id);
-  // Asks every subscriber to go away (Subscriber::GoAway), on each shard.
-  // Any thread.
+  // Calls Subscriber::GoAway for every subscriber, on its shard. Any thread.
   void CloseAll();
   // Releases every subscriber. Only once the executors have stopped.
   void DropSubscribers();

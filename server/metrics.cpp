@@ -67,8 +67,8 @@ prometheus::Counter& Metrics::stream_closes(const std::string& reason) {
 }
 
 void Metrics::ObservePublishToSend(std::span<const double> seconds) {
-  // Binned here and added in one call: a fan-out of thousands of
-  // deliveries takes the histogram's lock once.
+  // Binned here and added in one call, so a fan-out of thousands of
+  // deliveries takes the histogram's mutex once.
   std::vector<double> counts(publish_to_send_bounds_.size() + 1, 0.0);
   double sum = 0;
   for (double value : seconds) {

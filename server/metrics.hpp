@@ -32,9 +32,9 @@ class Metrics {
   // Clients closed with 4008, by the limit they passed: "messages" or
   // "bytes".
   prometheus::Counter& slow_consumer_closes(const std::string& reason);
-  // Stream connections that ended, by why: "client" (it sent a close
-  // frame), "network", "slow_consumer", "protocol_error", "ping_timeout"
-  // or "close_timeout".
+  // Stream connections that ended, by reason: "client" (it sent a close
+  // frame), "network", "slow_consumer", "protocol_error", "ping_timeout",
+  // "close_timeout" or "shutdown".
   prometheus::Counter& stream_closes(const std::string& reason);
   // Records one publish-to-send delay per delivery, in seconds.
   void ObservePublishToSend(std::span<const double> seconds);
@@ -50,8 +50,8 @@ class Metrics {
   // Called at each scrape before rendering, to copy values kept elsewhere.
   void SetScrapeHook(std::function<void(Metrics&)> hook) { scrape_hook_ = std::move(hook); }
   prometheus::Gauge& Gauge(const std::string& name, const std::string& help);
-  // Exposes `total`, a count kept elsewhere that only grows, as a counter:
-  // it is advanced by what was added since the last scrape.
+  // Exposes `total`, a count kept elsewhere that only grows, as a counter.
+  // The counter advances by what was added since the last scrape.
   void SetTotal(const std::string& name, const std::string& help, uint64_t total);
 
   // The text exposition of every metric.

@@ -47,7 +47,7 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-// How long Stop waits for stream clients to answer their 1001 close.
+// How long Stop waits for stream clients to reply to their 1001 close frame.
 constexpr std::chrono::milliseconds kShutdownGrace{2500};
 
 tcp::endpoint ParseListen(const std::string& value, const char* setting) {
@@ -233,9 +233,8 @@ void Service::Stop() {
   boost::system::error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (metrics_acceptor_) metrics_acceptor_->close(ignored);
-  // Streams are told to reconnect (close 1001) and given a moment to
-  // answer, so that clients resume at once instead of waiting for a
-  // timeout to notice the node is gone.
+  // Each stream gets a 1001 close frame and a moment to reply, so that its
+  // client reconnects at once instead of waiting for a timeout.
   if (app_.hub) {
     app_.hub->CloseAll();
     auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
@@ -251,8 +250,8 @@ void Service::Stop() {
   io_context_.stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
-  // The hub keeps the stream sessions alive; they go now, while everything
-  // they give back to on close still exists.
+  // The hub keeps the stream sessions alive. They are released now, while the
+  // counters their destructors update still exist.
   if (app_.hub) app_.hub->DropSubscribers();
   if (app_.compute) app_.compute->join();
   spdlog::info("canhbao stopped");
@@ -270,23 +269,31 @@ void Service::RunUntilSignal() {
 
 namespace {
 
-// The whole answer to a connection the node cannot serve: it is at its
-// connection limit or out of file descriptors.
+// The complete HTTP response for a connection the node cannot serve, because
+// it is at its connection limit or out of file descriptors.
 const std::string& BusyResponse() {
-  static const std::string response = [] {
-  Request request;
-  ApiError error(ErrorCode::kUnavailable, "",
-                 "Máy chủ đang có quá nhiều kết nối mở; hãy thử lại sau ít giây",
-                 "The server has too many open connections; retry in a few seconds");
-  Response response = ErrorResponse(request, error);
-  response.set(http::field::retry_after, "5");
-  response.keep_alive(false);
-  response.prepare_payload();
-  std::ostringstream out;
-  out << response;
-  return out.str();
+  static const std::string text = [] {
+    Request request;
+    ApiError error(ErrorCode::kUnavailable, "",
+                   "Máy chủ đang có quá nhiều kết nối mở; hãy thử lại sau ít giây",
+                   "The server has too many open connections; retry in a few seconds");
+    Response response = ErrorResponse(request, error);
+    response.set(http::field::retry_after, "5");
+    response.keep_alive(false);
+    response.prepare_payload();
+    std::ostringstream out;
+    out << response;
+    return out.str();
   }();
-  return response;
+  return text;
+}
+
+// Writes BusyResponse to a newly accepted socket in one non-blocking send.
+// The response is far smaller than an empty socket's send buffer, so the
+// send either completes or the client is already gone.
+void SendBusyResponse(int fd) {
+  const std::string& text = BusyResponse();
+  [[maybe_unused]] ssize_t sent = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 int OpenSpareDescriptor() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
@@ -294,14 +301,13 @@ int OpenSpareDescriptor() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
 }  // namespace
 
 awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
-  // One descriptor is held in reserve. When accept fails for want of
-  // descriptors, the reserve is given up to take the waiting connection,
-  // answer it with 503 and close it, so that the backlog drains instead of
+  // One descriptor is kept in reserve. When accept fails for lack of
+  // descriptors, the reserve is closed so that the waiting connection can be
+  // accepted, sent a 503 and closed. The backlog thus drains instead of
   // making accept fail again at once.
-  const std::string& busy = BusyResponse();
-  // Connections taken per wake-up beyond the first.
-  constexpr int kAcceptBatch = 64;
   int spare = OpenSpareDescriptor();
+  // Connections accepted per wake-up after the first.
+  constexpr int kAcceptBatch = 64;
   boost::system::error_code mode_ec;
   acceptor.non_blocking(true, mode_ec);
   bool file_limit_logged = false;
@@ -311,27 +317,25 @@ awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
     if (ec) {
       if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
         if (!file_limit_logged) {
-          spdlog::error("accept: open-file limit reached ({}); answering 503 until descriptors "
-                        "are free",
+          spdlog::error("accept failed: open-file limit reached ({}); new connections get 503 "
+                        "until descriptors are free",
                         ec.message());
           file_limit_logged = true;
         }
-        metrics_.CountRequest("accept", 503);
-        bool answered = false;
+        bool rejected = false;
         if (spare >= 0) {
           ::close(spare);
           int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
           if (fd >= 0) {
-            // One try: the answer fits in the socket's empty send buffer.
-            [[maybe_unused]] ssize_t sent =
-                ::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            SendBusyResponse(fd);
             ::close(fd);
-            answered = true;
+            metrics_.CountRequest("accept", 503);
+            rejected = true;
           }
           spare = OpenSpareDescriptor();
         }
-        if (!answered) {
-          // Nothing to give up (or nothing was waiting): wait for
+        if (!rejected) {
+          // No reserve to give up, or no connection was waiting: wait for
           // connections to close rather than spin on accept.
           asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
           co_await pause.async_wait(kTuple);
@@ -345,7 +349,7 @@ awaitable<void> Service::Accept(tcp::acceptor& acceptor, bool metrics) {
       spdlog::info("accept: descriptors are free again");
       file_limit_logged = false;
     }
-    // Take what else is waiting without a trip through the event loop, so
+    // Accept what else is waiting without a trip through the event loop, so
     // that a reconnect storm drains the backlog before it overflows.
     for (int more = 0; more <= kAcceptBatch; ++more) {
       auto executor = socket.get_executor();
@@ -409,10 +413,7 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
     spdlog::warn("connection {}: rejected, {} connections open", connection_id,
                  config_.max_connections);
     metrics_.CountRequest("connection_limit", 503);
-    // One non-blocking try: the answer fits in a new socket's send buffer.
-    const std::string& busy = BusyResponse();
-    [[maybe_unused]] ssize_t sent = ::send(socket.native_handle(), busy.data(), busy.size(),
-                                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    SendBusyResponse(socket.native_handle());
     beast::error_code ignored;
     socket.close(ignored);
     co_return;
@@ -420,7 +421,7 @@ awaitable<void> Service::ServeHttp(tcp::socket socket) {
   metrics_.http_connections().Increment();
   struct Release {
     Service* service;
-    bool handed_over = false;  // a StreamSession now holds the place
+    bool handed_over = false;  // a StreamSession now owns the connection's place
     ~Release() {
       if (!handed_over) service->open_connections_.fetch_sub(1);
       service->metrics_.http_connections().Decrement();
@@ -558,7 +559,7 @@ awaitable<bool> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     if (status != http::status::unknown) response.result(status);
     if (error.code() == ErrorCode::kTooManyRequests) response.set(http::field::retry_after, "10");
     if (status == http::status::upgrade_required) {
-      // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
+      // RFC 7231, section 6.5.15: a 426 names the protocol in an Upgrade header.
       response.set(http::field::upgrade, "websocket");
       response.set(http::field::sec_websocket_version, "13");
     }
@@ -614,9 +615,8 @@ awaitable<bool> Service::UpgradeToStream(beast::tcp_stream stream, Request& requ
     co_await reject(*rejection);
     co_return false;
   }
-  // Until the hand-over, the HTTP session holds the connection's place in
-  // the node's count; the per-address place is given back here if the
-  // upgrade fails.
+  // Until the hand-over, the HTTP session owns the connection's place in the
+  // node's count. The per-address place is released here if the upgrade fails.
   auto release_address = [this, address = context.client_address] {
     std::lock_guard lock(per_address_mutex_);
     auto it = per_address_.find(address);

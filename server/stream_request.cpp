@@ -110,9 +110,9 @@ boost::asio::awaitable<notify::Subscription> ResolveStreamRequest(admin::AppCont
 
   std::optional<uint64_t> since = admin::QueryNumber(context, "since", kNoReplay);
   if (since) {
-    // A since= the hub has already seen is valid without asking Redis, so
-    // a storm of reconnecting clients costs Redis nothing. Only a larger
-    // one (the hub may lag the log) is checked against the log itself.
+    // A since= the hub has already seen is valid without a Redis lookup, so a
+    // storm of reconnecting clients costs Redis nothing. Only a larger one is
+    // checked against the log itself, because the hub may lag behind it.
     uint64_t newest = app.hub->last_seq();
     if (*since > newest) newest = co_await app.alerts->LastSeq();
     if (*since > newest) {

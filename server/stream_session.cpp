@@ -15,7 +15,7 @@ using notify::Opcode;
 
 namespace {
 
-// How long a client has to answer our close frame once it is sent.
+// How long a client has to reply to the server's close frame once it is sent.
 constexpr std::chrono::seconds kCloseGrace{2};
 // Frames gathered into one send when a queue is flushed.
 constexpr size_t kMaxGather = 64;
@@ -96,7 +96,7 @@ void StreamSession::Start(notify::Subscription subscription) {
   notify::Hub::SubscribeResult result = hub_.Subscribe(connection_id_, std::move(subscription));
   holding_ = false;
   if (closing_) {
-    // The replay alone passed the queue limit; CloseSlow ran before the
+    // The replay alone passed the queue limit, so CloseSlow ran before the
     // subscription was registered.
     hub_.Unsubscribe(connection_id_);
   }
@@ -201,7 +201,7 @@ void StreamSession::Flush() {
     Finish();
     return;
   }
-  // The client has our close frame and should answer at once.
+  // The client has the server's close frame and should reply at once.
   ArmTimer(kCloseGrace);
 }
 
@@ -230,8 +230,8 @@ void StreamSession::OnReadable(error_code ec) {
     Finish();
     return;
   }
-  // Shared by every session that runs on this thread; nothing is kept in
-  // it between calls.
+  // Shared by every session that runs on this thread. Nothing is kept in it
+  // between calls.
   thread_local std::array<char, 16 * 1024> buffer;
   std::vector<ws::ControlFrame> controls;
   for (int round = 0; round < kReadsPerEvent; ++round) {
@@ -256,8 +256,8 @@ void StreamSession::OnReadable(error_code ec) {
     if (result.error_code != 0) {
       spdlog::debug("stream {}: protocol error: {}", connection_id_, result.error_reason);
       end_reason_ = "protocol_error";
-      // RFC 6455 section 7.1.7: after a protocol error the close frame is
-      // sent and the connection dropped; the client's answer is not awaited.
+      // The parser reads nothing after an error, so the client's close reply
+      // could never be seen. The connection is closed once the close frame is out.
       close_received_ = true;
       StartClose(result.error_code, result.error_reason, kCloseGrace);
       if (finished_) return;
@@ -281,11 +281,11 @@ void StreamSession::HandleControl(ws::ControlFrame& frame) {
       close_received_ = true;
       if (!closing_) end_reason_ = "client";
       if (closing_) {
-        // The answer to our own close: once ours is out, we are done.
+        // The reply to the server's close: done once that frame is out.
         if (close_sent_) Finish();
         return;
       }
-      // Echo the client's status code, as RFC 6455 section 5.5.1 asks.
+      // The close reply carries the client's status code.
       uint16_t code = ws::kCloseNormal;
       if (frame.payload.size() >= 2) {
         code = static_cast<uint16_t>((static_cast<uint8_t>(frame.payload[0]) << 8) |
@@ -304,8 +304,8 @@ void StreamSession::StartClose(uint16_t code, std::string_view reason,
   if (closing_ || finished_) return;
   closing_ = true;
   hub_.Unsubscribe(connection_id_);
-  // Frames not yet begun are dropped; a frame half written must be
-  // finished first, or the stream would be corrupt.
+  // Frames not yet begun are dropped. A half-written frame must be finished
+  // first, or the stream would be corrupt.
   size_t keep = front_written_ > 0 ? 1 : 0;
   while (queue_.size() > keep) {
     RemoveQueued(queue_.back()->size());
@@ -326,8 +326,8 @@ void StreamSession::CloseSlow() {
   end_reason_ = "slow_consumer";
   spdlog::warn("stream {}: closing slow consumer with {} messages, {} bytes queued",
                connection_id_, queue_.size(), queued_bytes_);
-  // A client that reads nothing never takes the close frame either; it is
-  // dropped after a ping interval.
+  // A client that reads nothing never receives the close frame either, so it
+  // is dropped after a ping interval.
   bool blocked = front_written_ > 0 || wait_writable_;
   StartClose(kCloseSlowConsumer, "slow consumer: resume with since",
              blocked ? std::chrono::steady_clock::duration(config_.ws_ping_interval)
@@ -368,7 +368,7 @@ void StreamSession::OnTimer(error_code ec) {
 
 void StreamSession::Finish() {
   if (finished_) return;
-  // Unsubscribe may release the hub's reference; this one keeps the
+  // Unsubscribe may release the hub's reference, so this one keeps the
   // session alive until the call returns.
   auto self = shared_from_this();
   finished_ = true;

@@ -5,11 +5,11 @@
 // socket in non-blocking mode, on its hub shard's executor:
 //
 // - A message from the hub is already a complete frame. When nothing is
-//   queued it goes straight to the socket in one send; only what the
-//   socket does not take is queued, and a queue is flushed with one
+//   queued, it goes straight to the socket in one send. Only what the
+//   socket does not take is queued, and the queue is flushed with one
 //   gathered send per writable event.
-// - Reads wait for readiness and go through a buffer shared by the thread,
-//   so an idle connection holds no read buffer and no pending read.
+// - Reads wait for readiness and then use a buffer shared by the thread,
+//   so an idle connection owns no read buffer.
 // - One timer sends keep-alive pings and drops peers that stay silent.
 //
 // A client whose queue passes the byte or message limit is closed with
@@ -37,8 +37,8 @@ inline constexpr uint16_t kCloseSlowConsumer = 4008;
 inline constexpr std::string_view kJsonProtocol = "canhbao.v1.json";
 inline constexpr std::string_view kProtoProtocol = "canhbao.v1.proto";
 
-// The subprotocol to answer for a Sec-WebSocket-Protocol offer: the first
-// that canhbao speaks, or empty (JSON) when none is.
+// Returns the subprotocol to select from a Sec-WebSocket-Protocol offer: the
+// first one canhbao supports, or empty (JSON) when it supports none.
 std::string_view ChooseSubprotocol(std::string_view offered);
 
 // The frames waiting for one connection, oldest first. A vector with a

@@ -145,8 +145,8 @@ FrameParser::Result FrameParser::Feed(std::string_view data,
       while (header_have_ < needed && at < data.size()) {
         header_[header_have_++] = static_cast<uint8_t>(data[at++]);
         if (header_have_ == 2) {
-          // Without the mask bit the header would be shorter; refuse it
-          // now rather than read payload bytes as a mask.
+          // Without the mask bit the header would be shorter, so reject the
+          // frame now rather than read payload bytes as a mask.
           if ((header_[1] & 0x80) == 0) {
             return Fail(at, kCloseProtocolError, "client frame not masked");
           }

@@ -1,8 +1,7 @@
 #pragma once
 
-// The server side of RFC 6455 that the stream needs, kept small so that an
-// idle connection costs a few hundred bytes: the opening handshake's keys,
-// and an incremental parser for what clients send. Clients of the stream
+// The server side of RFC 6455 that the stream needs: the opening
+// handshake's keys, and an incremental parser for what clients send. Clients of the stream
 // send nothing but control frames in normal use; their data messages are
 // checked against the size limit and dropped unread.
 
@@ -34,16 +33,16 @@ struct ControlFrame {
   std::string payload;
 };
 
-// Reads client frames from a byte stream that arrives in pieces of any
-// size. It keeps under a hundred bytes of state between pieces. Data
-// payloads are skipped without copying; control payloads are unmasked.
+// Parser of client frames from a byte stream that arrives in pieces of any
+// size. The object is under a hundred bytes. Data payloads are skipped
+// without copying, and control payloads are unmasked.
 class FrameParser {
  public:
   explicit FrameParser(uint64_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
 
   struct Result {
-    // Bytes of the input consumed. Less than the input only after a close
-    // frame or an error: nothing after either is read.
+    // Bytes of the input consumed. It is less than the input only after a
+    // close frame or an error, because nothing after either is read.
     size_t consumed = 0;
     // Set when the client broke the protocol or the size limit: the
     // connection must be closed with this code and reason.
@@ -59,7 +58,7 @@ class FrameParser {
 
  private:
   Result Fail(size_t consumed, uint16_t code, std::string_view reason);
-  // Validates the complete header in header_; sets the frame fields.
+  // Validates the complete header in header_ and sets the frame fields.
   bool ParseHeader(uint16_t& code, std::string_view& reason);
 
   uint64_t max_message_bytes_;

@@ -1,7 +1,7 @@
 // Runs a fuzz target without libFuzzer, as a ctest test. It feeds every
 // file of the corpus folders named on the command line, then a fixed
 // number of inputs from a seeded generator. CI thus exercises the target
-// with g++ on every run; a failed check aborts, which fails the test.
+// with g++ on every run, and a failed check aborts, which fails the test.
 
 #include <cstdint>
 #include <cstdio>
@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
     for (size_t f = 0; f < frames; ++f) {
       input.push_back(firsts[random() % std::size(firsts)]);
       input.push_back(seconds[random() % std::size(seconds)]);
-      // Mostly short payloads; one frame in eight gets up to 700 bytes,
-      // past the control and message limits.
+      // Mostly short payloads. One frame in eight gets up to 700 bytes, past
+      // the control and message limits.
       size_t tail = random() % 8 == 0 ? random() % 700 : random() % 40;
       for (size_t b = 0; b < tail; ++b) input.push_back(static_cast<uint8_t>(random()));
     }

@@ -1,8 +1,8 @@
-// `canhbao serve` at its process's open-file limit: it logs the condition
-// once, answers the connections it cannot serve with 503 instead of
-// leaving them in the backlog, does not spin, and recovers when
-// descriptors are free again. The server runs as a child process with a
-// small RLIMIT_NOFILE so that the test process keeps its own limit.
+// `canhbao serve` at its process's open-file limit. It logs the condition
+// once and sends 503 to the connections it cannot serve instead of leaving
+// them in the backlog. It does not spin, and it recovers when descriptors
+// are free again. The server runs as a child process with a small
+// RLIMIT_NOFILE, so the test process keeps its own limit.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/server/service_fixture.hpp"
 #include "tests/support/redis_server.hpp"
 
 namespace canhbao::testing {
@@ -44,19 +45,6 @@ uint16_t FreePort() {
   return ntohs(address.sin_port);
 }
 
-int Connect(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Everything the server sends on `fd` until it closes or `timeout` passes.
 std::string ReadAll(int fd, std::chrono::milliseconds timeout) {
   std::string out;
@@ -75,7 +63,7 @@ std::string ReadAll(int fd, std::chrono::milliseconds timeout) {
 }
 
 std::string Request(uint16_t port, const std::string& target) {
-  int fd = Connect(port);
+  int fd = ConnectLoopback(port);
   if (fd < 0) return "";
   std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
@@ -161,11 +149,11 @@ class FileLimitTest : public ::testing::Test {
   std::vector<int> held_;
 };
 
-TEST_F(FileLimitTest, ConnectionsPastTheLimitGet503AndTheServerRecovers) {
+TEST_F(FileLimitTest, Returns503ThenRecovers) {
   // Idle connections that the server keeps open until its read timeout
   // use up its descriptors; more than the limit are opened.
   for (rlim_t i = 0; i < kFileLimit + 20; ++i) {
-    int fd = Connect(port_);
+    int fd = ConnectLoopback(port_);
     ASSERT_GE(fd, 0) << "connect failed after " << i << " connections";
     held_.push_back(fd);
   }
@@ -177,11 +165,11 @@ TEST_F(FileLimitTest, ConnectionsPastTheLimitGet503AndTheServerRecovers) {
   EXPECT_NE(busy.find("quá nhiều kết nối mở"), std::string::npos) << busy;
   EXPECT_NE(busy.find("too many open connections"), std::string::npos) << busy;
 
-  // While at the limit, further connections are answered too, and the
-  // server does not spin on accept.
+  // While at the limit, further connections get a 503 too, and the server
+  // does not spin on accept.
   double cpu_before = CpuSeconds(pid_);
   for (int i = 0; i < 10; ++i) {
-    int fd = Connect(port_);
+    int fd = ConnectLoopback(port_);
     ASSERT_GE(fd, 0);
     std::string reply = ReadAll(fd, 5s);
     EXPECT_EQ(reply.rfind("HTTP/1.1 503", 0), 0u) << "connection " << i << " got: " << reply;

@@ -1,6 +1,11 @@
 #include "tests/server/service_fixture.hpp"
 
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -64,6 +69,29 @@ bool WaitReadable(tcp::socket& socket, std::chrono::milliseconds timeout) {
 }
 
 }  // namespace
+
+int ConnectLoopback(uint16_t port, int receive_buffer) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (receive_buffer > 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
 
 HttpReply SendHttp(uint16_t port, const HttpRequest& request, std::chrono::milliseconds timeout) {
   asio::io_context io_context;

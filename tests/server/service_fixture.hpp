@@ -49,6 +49,11 @@ struct HttpRequest {
 // Sends one request on a new connection to 127.0.0.1:`port` and reads the
 // response. Fails the calling test (ADD_FAILURE) and returns status 0 when
 // the connection fails or nothing arrives within `timeout`.
+// Opens a blocking TCP connection to 127.0.0.1:`port` and returns its
+// descriptor, or -1 with errno set. A `receive_buffer` above zero sets
+// SO_RCVBUF before connecting, so that the advertised window stays small.
+int ConnectLoopback(uint16_t port, int receive_buffer = 0);
+
 HttpReply SendHttp(uint16_t port, const HttpRequest& request,
                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

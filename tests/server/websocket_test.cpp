@@ -83,7 +83,7 @@ TEST(WebSocketFrame, HeaderUsesTheShortestLengthForm) {
 }
 
 TEST(WebSocketFrame, CloseReasonIsCutAtACharacterBoundary) {
-  // 'ả' is three bytes in UTF-8; 60 of them are 180 bytes, over the limit.
+  // 'ả' is three bytes in UTF-8, so 60 of them are 180 bytes, over the limit.
   std::string reason;
   for (int i = 0; i < 60; ++i) reason += "ả";
   std::string frame = notify::EncodeClose(4008, reason);
@@ -107,7 +107,7 @@ TEST(WebSocketHandshake, ClientKeyMustEncodeSixteenBytes) {
   EXPECT_FALSE(ws::IsValidClientKey("dGhlIHNhbXBsZSBub25j*Q==")) << "not base64";
 }
 
-TEST(WebSocketParser, DataIsSkippedAndControlFramesSurviveEveryPieceSize) {
+TEST(WebSocketParser, AnyPieceSizeParses) {
   std::string bytes = ClientFrame(0x81, "xin chào") + ClientFrame(0x89, "ping-1") +
                       ClientFrame(0x02, std::string(300, 'b')) +  // first fragment
                       ClientFrame(0x8A, "") +                     // pong between fragments
@@ -178,7 +178,7 @@ TEST(WebSocketParser, ProtocolErrorsNameTheirCloseCode) {
 }
 
 TEST(WebSocketParser, MessageLimitIsExact) {
-  // 1,024 bytes in two fragments is at the limit; one byte more is not.
+  // 1,024 bytes in two fragments is at the limit, and one byte more is over it.
   std::string at_limit = ClientFrame(0x02, std::string(1000, 'a')) +
                          ClientFrame(0x80, std::string(24, 'a'));
   EXPECT_EQ(Parse(at_limit, 4096, 1024).error_code, 0);
@@ -189,7 +189,7 @@ TEST(WebSocketParser, MessageLimitIsExact) {
       << "a 125-byte ping is allowed";
 }
 
-TEST(WebSocketParser, HugeDeclaredLengthIsRefusedBeforeAnyPayload) {
+TEST(WebSocketParser, HugeLengthRejectedBeforePayload) {
   std::string header;
   header.push_back(static_cast<char>(0x82));
   header.push_back(static_cast<char>(0x80 | 127));
